@@ -1,0 +1,4 @@
+// `node server.js [flags]` from a checkout, as with SillyTavern.
+import { main } from './dist/cli/main.js'
+
+await main()

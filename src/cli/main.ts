@@ -1,0 +1,56 @@
+/**
+ * The process glue, and the only module that touches `process`: argv, environment, signals and
+ * the exit code.
+ */
+import { networkInterfaces } from 'node:os'
+import { runCli } from './run.js'
+import type { Io } from './serve.js'
+
+function isRunning (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Runs tavern-server with this process's arguments, environment and streams. */
+export async function main (argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    pid: process.pid,
+    isRunning,
+    interfaces: networkInterfaces
+  }
+  const outcome = await runCli(argv, io)
+  if (outcome.kind === 'exit') {
+    process.exitCode = outcome.code
+    return
+  }
+  const { server } = outcome
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: stopping now without waiting.\n`)
+      process.exit(1)
+    }
+    stopping = true
+    process.stdout.write(`${signal} received: finishing requests in progress, then stopping.\n`)
+    server.close().then(() => {
+      process.exitCode = 0
+      // Exit even if a stray handle would keep the process alive; normally it ends by itself.
+      setTimeout(() => process.exit(0), 200).unref()
+    }, /* c8 ignore next 4 -- close() rejects only when a Fastify onClose hook throws, and ours do not */
+    (error: unknown) => {
+      process.stderr.write(`Error while stopping: ${(error as Error).message}\n`)
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}

@@ -1,0 +1,65 @@
+/**
+ * Parses the command line and runs the command, turning every failure into a message and an exit
+ * code: 0 clean stop, 1 refused or failed start, 2 bad command line. No stack trace unless --debug.
+ */
+import { Command, CommanderError } from 'commander'
+import { isTavernError } from '../errors.js'
+import { addConfigFlags, parsedFlags, VERSION } from './program.js'
+import { serve } from './serve.js'
+import type { Io, RunningServer } from './serve.js'
+
+export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
+
+const HELP_AFTER = `
+Every flag overrides its config.yaml key. Environment variables do too (TAVERN_ + the key path in
+upper case, dots as underscores: TAVERN_LISTEN=true, TAVERN_LISTENADDRESS_IPV4=192.168.1.20;
+SILLYTAVERN_ names work as well); flags win over environment variables.
+Boolean flags accept --x, --x=true, --x=false and --no-x.
+
+Exit codes: 0 stopped cleanly, 1 refused or failed to start, 2 bad command line.`
+
+export function createProgram (io: Io, run: (command: Command) => Promise<void>): Command {
+  const program = new Command('tavern-server')
+    .description('Reach your self-hosted chat front end from your phone or another computer, safely.')
+    .version(VERSION, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => { io.stdout.write(text) },
+      writeErr: (text) => { io.stderr.write(text) }
+    })
+  addConfigFlags(program, io.cwd)
+  program.action(async (_options, command: Command) => { await run(command) })
+  return program
+}
+
+/**
+ * @example const outcome = await runCli(['--port', '0'], io)
+ */
+export async function runCli (argv: readonly string[], io: Io): Promise<Outcome> {
+  let outcome: Outcome = { kind: 'exit', code: 0 }
+  let debug = argv.includes('--debug')
+  const program = createProgram(io, async (command) => {
+    const parsed = parsedFlags(command)
+    debug = parsed.debug
+    outcome = { kind: 'serving', server: await serve(parsed, io) }
+  })
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return outcome
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with a CommanderError too, with exit code 0.
+      return { kind: 'exit', code: error.exitCode === 0 ? 0 : 2 }
+    }
+    if (isTavernError(error)) {
+      io.stderr.write(`${error.message}\n`)
+      if (debug) io.stderr.write(`${error.code}\n${String(error.stack)}\n${error.cause === undefined ? '' : `Caused by: ${String((error.cause as Error).stack)}\n`}`)
+    } else {
+      io.stderr.write(`Unexpected error: ${(error as Error).message}\n`)
+      io.stderr.write(debug ? `${String((error as Error).stack)}\n` : 'Run again with --debug to see the stack trace, and please report it.\n')
+    }
+    return { kind: 'exit', code: 1 }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The start-up sequence of DESIGN.md section 4: load and validate the config, open the data root,
+ * apply the security gate, build, bind, print where to connect.
+ */
+import { createServer } from 'node:http'
+import { compileIpRules } from '../access/ip-rules.js'
+import { assessAccessControl, overrideWarning, refusalMessage } from '../access/security-gate.js'
+import { loadConfig } from '../config/load.js'
+import { openDataRoot } from '../data/data-root.js'
+import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
+import { createConsoleLogger } from '../log/console.js'
+import { build } from '../server/build.js'
+import { planListen } from '../server/listen-plan.js'
+import type { Interfaces } from '../server/listen-plan.js'
+import { ServerSet } from '../server/node-servers.js'
+import { start } from '../server/start.js'
+import type { BoundAddress } from '../server/start.js'
+import { banner, lanNetworks } from './banner.js'
+import type { ParsedFlags } from './program.js'
+
+export interface Io {
+  stdout: { write (text: string): unknown }
+  stderr: { write (text: string): unknown }
+  env: Readonly<Record<string, string | undefined>>
+  cwd: string
+  pid: number
+  isRunning (pid: number): boolean
+  interfaces (): Interfaces
+}
+
+export interface RunningServer {
+  readonly addresses: readonly BoundAddress[]
+  /** Graceful stop: in-flight requests finish (up to `graceMs`), the data root is released. */
+  close (graceMs?: number): Promise<void>
+}
+
+function print (stream: Io['stdout'], lines: readonly string[]): void {
+  for (const line of lines) stream.write(`${line}\n`)
+}
+
+/**
+ * @example const running = await serve({ flags: {}, debug: false }, io); await running.close()
+ */
+export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer> {
+  const { config, notices, warnings } = loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    flags: parsed.flags,
+    ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
+  })
+  print(io.stdout, notices)
+  print(io.stderr, warnings)
+  const logger = createConsoleLogger(config.logging.minLogLevel, io)
+
+  const dataRoot = openDataRoot(config.dataRoot, { pid: io.pid, isRunning: io.isRunning })
+  try {
+    const interfaces = io.interfaces()
+    const bindings = planListen(config, interfaces)
+    const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({
+      entry,
+      source: `${config.configPath} whitelist[${i}]`
+    })), 'whitelist')
+
+    if (config.listen) {
+      const gate = { config, whitelist, families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
+      const result = assessAccessControl(gate)
+      if (result.protections.length === 0) {
+        if (!config.securityOverride) throw new TVS_ERR_SECURITY_UNPROTECTED(refusalMessage(result, gate))
+        print(io.stderr, [overrideWarning(result, config.port)])
+      }
+    }
+
+    const servers = new ServerSet((handler) => createServer(handler))
+    const app = await build({ config, logger, serverFactory: servers.factory })
+    const started = await start(app, servers, bindings, config.port)
+    print(io.stdout, banner({
+      config,
+      addresses: started.addresses,
+      interfaces,
+      whitelist,
+      passwordRequired: false,
+      tls: false
+    }))
+    return {
+      addresses: started.addresses,
+      async close (graceMs) {
+        try {
+          await started.close(graceMs)
+        } finally {
+          dataRoot.release()
+        }
+      }
+    }
+  } catch (error) {
+    dataRoot.release()
+    throw error
+  }
+}

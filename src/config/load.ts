@@ -1,0 +1,199 @@
+/**
+ * Files + environment + flags → one validated, frozen Config.
+ * Precedence, highest first: flag, environment variable, config.yaml, default/config.yaml.
+ * Every problem is collected and reported at once, each with where it came from.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { TVS_ERR_CONFIG_CREATE, TVS_ERR_CONFIG_INVALID, TVS_ERR_CONFIG_NOT_FOUND, TVS_ERR_CONFIG_READ } from '../errors.js'
+import { toConfig } from './config.js'
+import type { Config } from './config.js'
+import { envNames, KEY_PATHS, KEYS, SILLYTAVERN_ONLY_KEYS } from './schema.js'
+import type { FlatConfig, KeyPath } from './schema.js'
+import { suggest } from './suggest.js'
+import { parseYamlFile } from './yaml-file.js'
+import type { YamlFile } from './yaml-file.js'
+
+/** The shipped defaults, with a comment on every key. */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../default/config.yaml', import.meta.url))
+
+export interface LoadOptions {
+  /** The folder relative command-line paths resolve against. */
+  cwd: string
+  env: Readonly<Record<string, string | undefined>>
+  /** Values from command-line flags, by key path; the flag's name for messages. */
+  flags?: Partial<Record<KeyPath, { value: unknown, flag: string }>>
+  /** --configPath, when given; it must then exist. */
+  configPath?: string
+  defaultsFile?: string
+}
+
+export interface LoadedConfig {
+  config: Config
+  /** Lines for the console: what was created or assumed (info) and what looks wrong (warnings). */
+  notices: string[]
+  warnings: string[]
+}
+
+interface Candidate { value: unknown, where: string, line?: number }
+interface Problem { text: string, line: number }
+
+function errorReason (error: unknown): string {
+  const e = error as NodeJS.ErrnoException
+  /* c8 ignore next -- unreadable files cannot be made for tests that run as root */
+  if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied (${e.code})`
+  if (e.code === 'EISDIR') return 'it is a folder, not a file (EISDIR)'
+  if (e.code === 'ENOENT') return 'the folder does not exist (ENOENT)'
+  /* c8 ignore next -- other errno codes are reported as the system words them */
+  return e.code === undefined ? String(e.message) : `${e.message}`
+}
+
+function readText (file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new TVS_ERR_CONFIG_READ(file, errorReason(error), { cause: error })
+  }
+}
+
+/** Reads the user's config file, creating it from the defaults (comments kept) on first start. */
+function openUserFile (configPath: string, explicit: boolean, defaultsText: string, notices: string[]): string {
+  try {
+    return readFileSync(configPath, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new TVS_ERR_CONFIG_READ(configPath, errorReason(error), { cause: error })
+    }
+    if (explicit) throw new TVS_ERR_CONFIG_NOT_FOUND(configPath, { cause: error })
+  }
+  try {
+    writeFileSync(configPath, defaultsText, { flag: 'wx' })
+  } catch (error) {
+    throw new TVS_ERR_CONFIG_CREATE(configPath, errorReason(error), { cause: error })
+  }
+  notices.push(`Created config.yaml with default values at ${configPath}`)
+  return defaultsText
+}
+
+function isSection (value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+const SECTIONS = new Set(KEY_PATHS.filter((k) => k.includes('.')).map((k) => k.slice(0, k.lastIndexOf('.'))))
+const KNOWN = new Set<string>(KEY_PATHS)
+
+/** Leaf values by key path; known keys are leaves even when their value is a mapping. */
+function flatten (value: Record<string, unknown>, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [key, inner] of Object.entries(value)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`
+    if (!KNOWN.has(path) && isSection(inner)) flatten(inner, path, out)
+    else out.set(path, inner)
+  }
+  return out
+}
+
+function ignoredSillyTavernKey (path: string): boolean {
+  return SILLYTAVERN_ONLY_KEYS.some((k) => path === k || path.startsWith(`${k}.`))
+}
+
+function show (value: unknown): string {
+  const s = JSON.stringify(value)
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s
+}
+
+/** `file:line` of a key; the YAML reader records a line for every key it meets. */
+function where (file: YamlFile, path: string): string {
+  return `${file.file}:${file.lines.get(path) as number}`
+}
+
+/**
+ * Loads and validates the configuration.
+ * @example loadConfig({ cwd: '/srv/tavern', env: process.env }).config.port // 8000
+ */
+export function loadConfig (options: LoadOptions): LoadedConfig {
+  const notices: string[] = []
+  const warnings: string[] = []
+  const problems: Problem[] = []
+  const problem = (text: string, line = Infinity): void => { problems.push({ text, line }) }
+  const explicit = options.configPath !== undefined
+  const configPath = resolve(options.cwd, options.configPath ?? 'config.yaml')
+  const baseDir = dirname(configPath)
+
+  const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
+  const defaultsText = readText(defaultsFile)
+  const defaults = parseYamlFile(defaultsText, defaultsFile)
+  const user = parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath)
+
+  const candidates = new Map<KeyPath, Candidate[]>()
+  const offer = (key: KeyPath, candidate: Candidate): void => {
+    const list = candidates.get(key)
+    if (list === undefined) candidates.set(key, [candidate])
+    else list.push(candidate)
+  }
+
+  // Lowest precedence first; the last candidate offered for a key wins.
+  for (const [file, isUser] of [[defaults, false], [user, true]] as const) {
+    if (!isSection(file.value)) {
+      problem(`${file.file}:1: the file must hold "key: value" lines, found ${show(file.value)}`, 1)
+      continue
+    }
+    const missing = new Set(KEY_PATHS)
+    for (const [path, raw] of flatten(file.value)) {
+      if (KNOWN.has(path)) {
+        const key = path as KeyPath
+        missing.delete(key)
+        const typed = file.plain.get(path)
+        const value = KEYS[key].asTyped === true && typeof raw !== 'string' && typed !== undefined ? typed : raw
+        offer(key, { value, where: `${where(file, path)}: ${key}`, line: file.lines.get(path) as number })
+      } else if (SECTIONS.has(path)) {
+        const inner = KEY_PATHS.filter((k) => k.startsWith(`${path}.`)).map((k) => k.slice(path.length + 1))
+        problem(`${where(file, path)}: ${path}: got ${show(raw)}; expected a section with the keys ${inner.join(', ')}`, file.lines.get(path))
+        for (const k of KEY_PATHS) if (k.startsWith(`${path}.`)) missing.delete(k)
+      } else if (isUser && !ignoredSillyTavernKey(path)) {
+        const close = suggest(path, [...KEY_PATHS, ...SECTIONS])
+        warnings.push(`${where(file, path)}: unknown key ${path}` + (close === undefined ? ' (ignored)' : `; did you mean ${close}?`))
+      }
+    }
+    const list = [...missing].filter((k) => defaults.lines.has(k))
+    if (isUser && list.length > 0) {
+      notices.push(missing.size === KEY_PATHS.length
+        ? `${configPath} sets no keys; using the default values.`
+        : `${configPath} does not set ${list.join(', ')}; using the default values.`)
+    }
+  }
+
+  for (const key of KEY_PATHS) {
+    for (const name of envNames(key).reverse()) {
+      const raw = options.env[name]
+      if (raw !== undefined && raw !== '') {
+        offer(key, { value: KEYS[key].fromText(raw), where: `environment variable ${name}` })
+      }
+    }
+    const flag = options.flags?.[key]
+    if (flag !== undefined) offer(key, { value: flag.value, where: flag.flag })
+  }
+
+  const flat: Record<string, unknown> = {}
+  for (const key of KEY_PATHS) {
+    const winner = candidates.get(key)?.at(-1)
+    if (winner === undefined) {
+      problem(`${key}: no value, and ${defaultsFile} has none either; add "${key}" to ${configPath}`)
+      continue
+    }
+    const value = KEYS[key].check(winner.value)
+    if (value === undefined) {
+      problem(`${winner.where}: got ${show(winner.value)}; expected ${KEYS[key].expected}`, winner.line)
+    } else {
+      flat[key] = value
+    }
+  }
+
+  if (problems.length > 0) {
+    // In file order, as a user reads the file; environment and flags after.
+    problems.sort((a, b) => (a.line === b.line ? 0 : a.line < b.line ? -1 : 1))
+    throw new TVS_ERR_CONFIG_INVALID(problems.length, problems.length === 1 ? '' : 's',
+      problems.map((p) => `  - ${p.text}`).join('\n'))
+  }
+  return { config: toConfig(flat as FlatConfig, configPath, baseDir), notices, warnings }
+}

@@ -1,0 +1,37 @@
+/**
+ * Builds the Fastify app: the security policy, then the routes. Never listens (start.ts does), so
+ * tests can `inject` requests into a fresh app.
+ */
+import { fastify, LogController } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerFactory } from 'fastify'
+import type { Config } from '../config/config.js'
+import type { Logger } from '../log/console.js'
+import { homePage } from './home-page.js'
+
+export interface BuildOptions {
+  config: Config
+  logger: Logger
+  /** Supplies the Node server(s); see ServerSet. */
+  serverFactory?: FastifyServerFactory
+}
+
+function quieter (level: string): string {
+  return level === 'error' ? 'error' : 'warn'
+}
+
+/**
+ * @example const app = await build({ config, logger }); await app.inject({ url: '/healthz' })
+ */
+export async function build (options: BuildOptions): Promise<FastifyInstance> {
+  const app = fastify({
+    // Fastify's own info lines (listening, each request) would repeat what we print ourselves.
+    loggerInstance: options.logger.child({}, { level: quieter(options.logger.level) }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
+  })
+
+  app.get('/healthz', async () => 'ok\n')
+  app.get('/', homePage)
+  return app
+}

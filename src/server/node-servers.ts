@@ -1,0 +1,42 @@
+/**
+ * The Node servers behind one Fastify app. Fastify manages one server; listening on a second
+ * address (IPv6 and IPv4, or two specific addresses) needs a second server answering with the same
+ * handler, so both share every hook, route and piece of state.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
+
+export class ServerSet {
+  readonly servers: Server[] = []
+  #handler: RequestHandler | undefined
+
+  /** @param create makes one server (http or https) for the handler. */
+  constructor (private readonly create: (handler: RequestHandler) => Server) {}
+
+  /** Fastify's `serverFactory`: the primary server, which Fastify listens on and closes. */
+  readonly factory = (handler: RequestHandler): Server => {
+    this.#handler = handler
+    const server = this.create(handler)
+    this.servers.push(server)
+    return server
+  }
+
+  /** Another server for another address, behaving as the primary does. */
+  secondary (): Server {
+    const [primary] = this.servers
+    if (primary === undefined || this.#handler === undefined) {
+      throw new Error('ServerSet.secondary() called before Fastify created its server')
+    }
+    const server = this.create(this.#handler)
+    // Fastify installs its handlers on the primary only (malformed requests answered with 400).
+    server.on('clientError', (error: Error, socket: Duplex) => primary.emit('clientError', error, socket))
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (primary.listenerCount('upgrade') > 0) primary.emit('upgrade', request, socket, head)
+      else socket.destroy()
+    })
+    this.servers.push(server)
+    return server
+  }
+}

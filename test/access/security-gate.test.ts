@@ -1,0 +1,59 @@
+import t from 'tap'
+import { compileIpRules } from '../../src/access/ip-rules.js'
+import { assessAccessControl, overrideWarning, refusalMessage } from '../../src/access/security-gate.js'
+import { makeConfig } from '../helpers/config.js'
+
+function assess (overrides: Record<string, unknown>, families: Array<4 | 6> = [4]) {
+  const config = makeConfig({ listen: true, ...overrides })
+  const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
+  const input = { config, whitelist, families, lanNetworks: ['192.168.1.0/24'] }
+  return { input, result: assessAccessControl(input) }
+}
+
+t.test('which access controls count when listening', async (t) => {
+  const table: Array<[string, Record<string, unknown>, Array<4 | 6>, string[]]> = [
+    ['the default whitelist', {}, [4], ['the IP whitelist']],
+    ['a LAN whitelist', { whitelist: ['192.168.1.0/24'] }, [6, 4], ['the IP whitelist']],
+    ['no whitelist, no password', { whitelistMode: false }, [4], []],
+    ['a whitelist of 0.0.0.0/0', { whitelist: ['0.0.0.0/0'] }, [4], []],
+    ['0.0.0.0/0 while IPv6 is filtered, listening on both', { whitelist: ['0.0.0.0/0', '::1'] }, [6, 4], []],
+    ['0.0.0.0/0 listening on IPv6 only', { whitelist: ['0.0.0.0/0', '::1'] }, [6], ['the IP whitelist']],
+    ['a whitelist of ::/0 on IPv6', { whitelist: ['::/0'] }, [6], []],
+    ['a whitelist of *.*.*.*', { whitelist: ['*.*.*.*'] }, [4], []],
+    ['Basic auth with credentials', { whitelistMode: false, basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['Basic authentication']],
+    ['Basic auth with an empty password', { whitelistMode: false, basicAuthMode: true, basicAuthUser: { username: 'me', password: '' } }, [4], []],
+    ['Basic auth with an empty username', { whitelistMode: false, basicAuthMode: true, basicAuthUser: { username: '', password: 'x' } }, [4], []],
+    ['Basic auth with SillyTavern\'s old defaults', { whitelistMode: false, basicAuthMode: true, basicAuthUser: { username: 'user', password: 'password' } }, [4], []],
+    ['whitelist and Basic auth', { basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['the IP whitelist', 'Basic authentication']],
+    ['satisfy any without a password', { satisfy: 'any' }, [4], []],
+    ['satisfy any with Basic auth', { satisfy: 'any', basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['Basic authentication']],
+    ['accounts, not available yet', { whitelistMode: false, enableUserAccounts: true }, [4], []],
+    ['per-user Basic auth with accounts, not available yet', { whitelistMode: false, basicAuthMode: true, perUserBasicAuth: true, enableUserAccounts: true }, [4], []],
+    ['per-user Basic auth without accounts', { whitelistMode: false, basicAuthMode: true, perUserBasicAuth: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['Basic authentication']]
+  ]
+  for (const [name, overrides, families, protections] of table) {
+    t.same(assess(overrides, families).result.protections, protections, name)
+  }
+})
+
+t.test('the refusal says what is missing and lists the exact fixes', async (t) => {
+  const { input, result } = assess({ whitelist: ['0.0.0.0/0'], basicAuthMode: true, basicAuthUser: { username: 'user', password: 'password' } })
+  const message = refusalMessage(result, input)
+  t.match(message, /^Refusing to listen on the network with no access control/)
+  t.match(message, /Why: the whitelist admits every IPv4 address; basicAuthUser is SillyTavern's old default user\/password, which anyone can guess; enableUserAccounts is false\./)
+  t.match(message, `Fix one of these in ${input.config.configPath}`)
+  t.match(message, /whitelistMode: true, with your devices' addresses in whitelist \(for example 192\.168\.1\.0\/24\)/)
+  t.match(message, /basicAuthMode: true, with basicAuthUser\.username and basicAuthUser\.password set/)
+  t.match(message, /listen: false/)
+  t.match(message, /securityOverride: true \(or pass --securityOverride\)/)
+})
+
+t.test('the override warning is loud and names the port', async (t) => {
+  const { result } = assess({ whitelistMode: false })
+  t.match(overrideWarning(result, 8123), /WARNING: securityOverride is on.*\nAnyone who can reach this computer on port 8123/s)
+})
+
+t.test('the example network falls back when the machine has none', async (t) => {
+  const { input, result } = assess({ whitelistMode: false })
+  t.match(refusalMessage(result, { ...input, lanNetworks: [] }), /for example 192\.168\.1\.0\/24/)
+})

@@ -1,0 +1,83 @@
+import t from 'tap'
+import { compileIpRules } from '../../src/access/ip-rules.js'
+import { banner, goToUrl, lanNetworks, listeningLine } from '../../src/cli/banner.js'
+import type { BoundAddress } from '../../src/server/start.js'
+import { makeConfig } from '../helpers/config.js'
+import { HOME_LAN, LOOPBACK_ONLY } from '../helpers/io.js'
+
+const rules = (entries: readonly string[]) => compileIpRules(entries.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
+const v4 = (host: string, port = 8000): BoundAddress => ({ family: 4, host, port })
+const v6 = (host: string, port = 8000): BoundAddress => ({ family: 6, host, port })
+
+t.test('the listening line lists IPv6 first, as bound', async (t) => {
+  t.equal(listeningLine([v4('127.0.0.1')]), 'tavern-server is listening on IPv4: 127.0.0.1:8000')
+  t.equal(listeningLine([v6('::'), v4('0.0.0.0')]), 'tavern-server is listening on IPv6: [::]:8000 IPv4: 0.0.0.0:8000')
+})
+
+t.test('Go to: opens loopback when it is bound, else the bound address', async (t) => {
+  t.equal(goToUrl([v4('127.0.0.1')], false), 'http://127.0.0.1:8000/')
+  t.equal(goToUrl([v6('::'), v4('0.0.0.0')], false), 'http://127.0.0.1:8000/')
+  t.equal(goToUrl([v6('::1')], true), 'https://[::1]:8000/')
+  t.equal(goToUrl([v4('192.168.1.20', 9000)], false), 'http://192.168.1.20:9000/')
+})
+
+t.test('local-only start prints exactly two lines', async (t) => {
+  const config = makeConfig()
+  t.same(banner({ config, addresses: [v4('127.0.0.1')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired: false, tls: false }), [
+    'tavern-server is listening on IPv4: 127.0.0.1:8000',
+    'Go to: http://127.0.0.1:8000/'
+  ])
+})
+
+t.test('listening shows each device address with the rule that applies, and the access log', async (t) => {
+  const config = makeConfig({ listen: true, whitelist: ['127.0.0.1', '192.168.0.0/16'] })
+  const lines = banner({ config, addresses: [v6('::'), v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
+  t.same(lines, [
+    'tavern-server is listening on IPv6: [::]:8000 IPv4: 0.0.0.0:8000',
+    'On another device, open one of:',
+    '  http://[fd00::20]:8000/  (wlan0: not on the whitelist yet: add fd00::/64 to whitelist in ' + config.configPath + ')',
+    '  http://192.168.1.20:8000/  (wlan0: the whitelist admits 192.168.1.0/24)',
+    `Connections are logged to ${config.logging.accessLogPath}`,
+    'Go to: http://127.0.0.1:8000/'
+  ])
+})
+
+t.test('the rule text covers partial whitelists, passwords and satisfy any', async (t) => {
+  const show = (overrides: Record<string, unknown>, passwordRequired: boolean) => {
+    const config = makeConfig({ listen: true, ...overrides })
+    return banner({ config, addresses: [v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired, tls: true })[2]
+  }
+  t.equal(show({ whitelist: ['192.168.1.100'] }, false), '  https://192.168.1.20:8000/  (wlan0: the whitelist admits only some of 192.168.1.0/24)')
+  t.equal(show({ whitelist: ['192.168.1.0/24'] }, true), '  https://192.168.1.20:8000/  (wlan0: the whitelist admits 192.168.1.0/24, then a password is asked)')
+  t.equal(show({ whitelistMode: false }, true), '  https://192.168.1.20:8000/  (wlan0: a password is asked)')
+  t.equal(show({ whitelistMode: false }, false), '  https://192.168.1.20:8000/  (wlan0: open to every device)')
+  t.equal(show({ satisfy: 'any', whitelist: ['192.168.1.0/24'] }, true), '  https://192.168.1.20:8000/  (wlan0: whitelisted (192.168.1.0/24): no password needed)')
+  t.equal(show({ satisfy: 'any', whitelist: ['127.0.0.1'] }, true), '  https://192.168.1.20:8000/  (wlan0: a password is asked (add 192.168.1.0/24 to whitelist to skip it))')
+})
+
+t.test('a specific listen address lists only its own interface', async (t) => {
+  const config = makeConfig({ listen: true, listenAddress: { ipv4: '192.168.1.20' }, logging: { enableAccessLog: false } })
+  const lines = banner({ config, addresses: [v4('192.168.1.20')], interfaces: { ...HOME_LAN, eth1: [{ ...HOME_LAN.wlan0![0]!, address: '10.0.0.5', cidr: '10.0.0.5/8' }] }, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
+  t.equal(lines.filter((l) => l.startsWith('  http')).length, 1)
+  t.match(lines, ['tavern-server is listening on IPv4: 192.168.1.20:8000', 'On another device, open one of:', /192\.168\.1\.20/, 'The access log is off (logging.enableAccessLog: false).', 'Go to: http://192.168.1.20:8000/'])
+})
+
+t.test('says so when no interface can be reached from another device', async (t) => {
+  const config = makeConfig({ listen: true })
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
+  t.match(lines[1], /No network address of this computer matches the listen address/)
+})
+
+t.test('skips interfaces Node reports without a network', async (t) => {
+  const config = makeConfig({ listen: true })
+  const odd = { ...HOME_LAN, ghost: undefined, ppp0: [{ ...HOME_LAN.wlan0![0]!, address: '10.9.9.9', cidr: null }] }
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: odd, whitelist: rules(config.whitelist), passwordRequired: true, tls: false })
+  t.ok(lines.includes('  http://10.9.9.9:8000/  (ppp0: a password is asked)'))
+  t.same(lanNetworks(odd), ['192.168.1.0/24', 'fd00::/64'])
+})
+
+t.test('lists LAN networks, IPv4 first, without link-local ones', async (t) => {
+  t.same(lanNetworks(HOME_LAN), ['192.168.1.0/24', 'fd00::/64'])
+  t.same(lanNetworks({ a: [HOME_LAN.wlan0![2]!], b: [{ ...HOME_LAN.wlan0![0]!, cidr: '10.0.0.2/8' }, HOME_LAN.wlan0![0]!] }), ['10.0.0.0/8', '192.168.1.0/24', 'fd00::/64'])
+  t.same(lanNetworks(LOOPBACK_ONLY), [])
+})

@@ -1,0 +1,120 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import type { Test } from 'tap'
+import { runCli } from '../../src/cli/run.js'
+import type { Outcome } from '../../src/cli/run.js'
+import { SERVER_FLAGS, VERSION } from '../../src/cli/program.js'
+import { captureIo, HOME_LAN } from '../helpers/io.js'
+import { request } from '../helpers/http.js'
+
+async function serving (t: Test, outcome: Outcome) {
+  if (outcome.kind !== 'serving') throw new Error(`expected a running server, got exit ${outcome.code}`)
+  t.teardown(() => outcome.server.close())
+  return outcome.server
+}
+
+t.test('--help documents every flag and the exit codes', async (t) => {
+  const io = captureIo(t.testdir({}))
+  t.same(await runCli(['--help'], io), { kind: 'exit', code: 0 })
+  for (const spec of SERVER_FLAGS) t.match(io.out(), `--${spec.flag}`, `--${spec.flag} is documented`)
+  t.match(io.out(), /--configPath/)
+  t.match(io.out(), /--version/)
+  t.match(io.out(), /Exit codes: 0 stopped cleanly, 1 refused or failed to start, 2 bad command line/)
+})
+
+t.test('--version prints the package version', async (t) => {
+  const io = captureIo(t.testdir({}))
+  t.same(await runCli(['--version'], io), { kind: 'exit', code: 0 })
+  t.equal(io.out(), `${VERSION}\n`)
+})
+
+t.test('a bad flag value exits 2 naming the flag', async (t) => {
+  for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--listen=maybe'], ['--listenAddressIPv4', '1.2.3'], ['--enableIPv6=sometimes'], ['--nope'], ['extra']]) {
+    const io = captureIo(t.testdir({}))
+    t.same(await runCli(argv, io), { kind: 'exit', code: 2 }, argv.join(' '))
+    t.match(io.err(), argv[0]!.startsWith('--') ? argv[0]!.split('=')[0]! : /too many arguments/, `${argv.join(' ')} names the flag`)
+  }
+})
+
+t.test('starts with defaults and stops cleanly', async (t) => {
+  const dir = t.testdir({})
+  const io = captureIo(dir)
+  const server = await serving(t, await runCli(['--port', '0'], io))
+  const port = server.addresses[0]!.port
+  t.match(io.out(), `Created config.yaml with default values at ${join(dir, 'config.yaml')}\n`)
+  t.match(io.out(), `tavern-server is listening on IPv4: 127.0.0.1:${port}\nGo to: http://127.0.0.1:${port}/\n`)
+  t.equal((await request(`http://127.0.0.1:${port}/healthz`)).status, 200)
+})
+
+t.test('paths given as flags resolve against the current folder', async (t) => {
+  const dir = t.testdir({ site: { 'config.yaml': 'port: 0\n' } })
+  const io = captureIo(dir)
+  await serving(t, await runCli(['--configPath', 'site/config.yaml', '--dataRoot', 'state'], io))
+  t.ok(existsSync(join(dir, 'state', 'tavern-server.lock')), 'the data root is ./state, not site/state')
+})
+
+t.test('a start-up failure is one message and exit 1, with no stack trace', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'port: [1\n' })
+  const io = captureIo(dir)
+  t.same(await runCli([], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), new RegExp(`^${join(dir, 'config.yaml')}:2:1: YAML syntax error: `))
+  t.notMatch(io.err(), /\n\s+at /)
+})
+
+t.test('--debug on an error without a cause prints the code and stack only', async (t) => {
+  const io = captureIo(t.testdir({ 'config.yaml': 'whitelistMode: false\n' }))
+  t.same(await runCli(['--debug', '--listen', '--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), /TVS_ERR_SECURITY_UNPROTECTED\n.*\n\s+at /s)
+  t.notMatch(io.err(), /Caused by/)
+})
+
+t.test('--debug adds the code and the stack trace', async (t) => {
+  const io = captureIo(t.testdir({ 'config.yaml': 'port: [1\n' }))
+  t.same(await runCli(['--debug'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), /TVS_ERR_CONFIG_YAML\n.*\n\s+at /s)
+  t.match(io.err(), /Caused by: YAMLException/)
+})
+
+t.test('listening with no access control refuses to start', async (t) => {
+  const io = captureIo(t.testdir({ 'config.yaml': 'whitelist: ["0.0.0.0/0"]\n' }), {}, HOME_LAN)
+  t.same(await runCli(['--listen', '--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), /^Refusing to listen on the network with no access control/)
+  t.match(io.err(), /for example 192\.168\.1\.0\/24/)
+  t.notMatch(io.out(), /listening on/)
+})
+
+t.test('securityOverride starts anyway, loudly', async (t) => {
+  const io = captureIo(t.testdir({}), { TAVERN_SECURITYOVERRIDE: 'true' })
+  const server = await serving(t, await runCli(['--listen', '--no-whitelist', '--port', '0', '--listenAddressIPv4', '127.0.0.1'], io))
+  t.ok(server.addresses.length > 0)
+  t.match(io.err(), /WARNING: securityOverride is on and no access control is effective/)
+})
+
+t.test('an invalid whitelist entry refuses start-up naming it', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - localhost\n' })
+  const io = captureIo(dir)
+  t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), `${join(dir, 'config.yaml')} whitelist[1]: "localhost": host names are not supported`)
+})
+
+t.test('an unexpected error says to report it, and shows the stack with --debug', async (t) => {
+  const dir = t.testdir({})
+  const io = captureIo(dir)
+  io.interfaces = () => { throw new Error('interfaces exploded') }
+  t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), 'Unexpected error: interfaces exploded\nRun again with --debug')
+  const debug = captureIo(dir)
+  debug.interfaces = () => { throw new Error('interfaces exploded') }
+  t.same(await runCli(['--port', '0', '--debug'], debug), { kind: 'exit', code: 1 })
+  t.match(debug.err(), /Unexpected error: interfaces exploded\nError: interfaces exploded\n\s+at /)
+})
+
+t.test('notices go to stdout and warnings to stderr', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'port: 0\nwhitelistmode: false\n' })
+  writeFileSync(join(dir, 'extra'), '')
+  const io = captureIo(dir)
+  await serving(t, await runCli([], io))
+  t.match(io.out(), /does not set .*; using the default values\./)
+  t.match(io.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)
+})

@@ -1,0 +1,88 @@
+/**
+ * Spawns the real command (bin/tavern-server.js, the built package) in a base directory and
+ * waits, on its output, for it to listen or to exit. No sleeps: every wait is on an event.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/tavern-server.js', import.meta.url))
+export const SERVER_JS = fileURLToPath(new URL('../../server.js', import.meta.url))
+
+export interface Spawned {
+  child: ChildProcess
+  out: () => string
+  err: () => string
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+  /** Resolves when stdout has a line matching `pattern`, with the match. */
+  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
+}
+
+export interface SpawnOptions {
+  cwd: string
+  env?: Record<string, string>
+  script?: string
+  /** Runs the CLI through this command, e.g. inside a network namespace. */
+  prefix?: readonly string[]
+}
+
+export function spawnCli (args: readonly string[], options: SpawnOptions): Spawned {
+  // A clean environment: no TAVERN_/SILLYTAVERN_ variables leak in from the machine running tests.
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
+  }
+  const command = [...(options.prefix ?? []), process.execPath, options.script ?? BIN, ...args]
+  const child = spawn(command[0] as string, command.slice(1), {
+    cwd: options.cwd,
+    env: { ...env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let err = ''
+  const waiters: Array<{ pattern: RegExp, resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []
+  const check = (): void => {
+    for (const w of [...waiters]) {
+      const m = out.match(w.pattern)
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(m)
+      }
+    }
+  }
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; check() })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      for (const w of waiters.splice(0)) {
+        w.reject(new Error(`exited with ${String(code)} before printing ${String(w.pattern)}\nstdout:\n${out}\nstderr:\n${err}`))
+      }
+      resolve(code)
+    })
+  })
+  return {
+    child,
+    out: () => out,
+    err: () => err,
+    exited,
+    waitFor: (pattern) => new Promise((resolve, reject) => {
+      waiters.push({ pattern, resolve, reject })
+      check()
+    })
+  }
+}
+
+/** Starts the CLI and waits for its `Go to:` line; returns the port it listens on. */
+export async function startCli (args: readonly string[], options: SpawnOptions): Promise<Spawned & { port: number, url: string }> {
+  const spawned = spawnCli(args, options)
+  const match = await spawned.waitFor(/Go to: (https?:\/\/\S+?:(\d+)\/)\n/)
+  return { ...spawned, url: match[1] as string, port: Number(match[2]) }
+}
+
+/** Runs the CLI to completion. */
+export async function runToExit (args: readonly string[], options: SpawnOptions): Promise<{ code: number | null, out: string, err: string }> {
+  const spawned = spawnCli(args, options)
+  const code = await spawned.exited
+  return { code, out: spawned.out(), err: spawned.err() }
+}

@@ -1,0 +1,42 @@
+/**
+ * An in-process stand-in for the process: captured stdout/stderr, an environment and a folder.
+ */
+import type { Io } from '../../src/cli/serve.js'
+import type { Interfaces } from '../../src/server/listen-plan.js'
+
+export interface CapturedIo extends Io {
+  out: () => string
+  err: () => string
+}
+
+export const LOOPBACK_ONLY: Interfaces = {
+  lo: [
+    { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' },
+    { address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6', mac: '00:00:00:00:00:00', internal: true, cidr: '::1/128', scopeid: 0 }
+  ]
+}
+
+export const HOME_LAN: Interfaces = {
+  ...LOOPBACK_ONLY,
+  wlan0: [
+    { address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '192.168.1.20/24' },
+    { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+    { address: 'fd00::20', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: 'fd00::20/64', scopeid: 0 }
+  ]
+}
+
+export function captureIo (cwd: string, env: Record<string, string> = {}, interfaces: Interfaces = LOOPBACK_ONLY): CapturedIo {
+  let out = ''
+  let err = ''
+  return {
+    stdout: { write: (text: string) => { out += text } },
+    stderr: { write: (text: string) => { err += text } },
+    env,
+    cwd,
+    pid: 4242,
+    isRunning: () => false,
+    interfaces: () => interfaces,
+    out: () => out,
+    err: () => err
+  }
+}
