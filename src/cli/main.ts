@@ -53,4 +53,9 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+  // SIGHUP: re-read the whitelist, TLS files and access log without dropping connections.
+  process.on('SIGHUP', () => {
+    process.stdout.write('SIGHUP received: reloading.\n')
+    void server.reload()
+  })
 }

@@ -4,11 +4,13 @@
  */
 import { Command, CommanderError } from 'commander'
 import { isTavernError } from '../errors.js'
+import { COMMANDS } from './commands/index.js'
+import type { Outcome } from './commands/index.js'
 import { addConfigFlags, parsedFlags, VERSION } from './program.js'
 import { serve } from './serve.js'
-import type { Io, RunningServer } from './serve.js'
+import type { Io } from './serve.js'
 
-export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
+export type { Outcome }
 
 const HELP_AFTER = `
 Every flag overrides its config.yaml key. Environment variables do too (TAVERN_ + the key path in
@@ -18,7 +20,7 @@ Boolean flags accept --x, --x=true, --x=false and --no-x.
 
 Exit codes: 0 stopped cleanly, 1 refused or failed to start, 2 bad command line.`
 
-export function createProgram (io: Io, run: (command: Command) => Promise<void>): Command {
+export function createProgram (io: Io, run: (command: Command) => Promise<void>, finish: (outcome: Outcome) => void): Command {
   const program = new Command('tavern-server')
     .description('Reach your self-hosted chat front end from your phone or another computer, safely.')
     .version(VERSION, '--version', 'print the version and exit')
@@ -31,6 +33,7 @@ export function createProgram (io: Io, run: (command: Command) => Promise<void>)
     })
   addConfigFlags(program, io.cwd)
   program.action(async (_options, command: Command) => { await run(command) })
+  for (const register of COMMANDS) register(program, { io, finish })
   return program
 }
 
@@ -39,12 +42,11 @@ export function createProgram (io: Io, run: (command: Command) => Promise<void>)
  */
 export async function runCli (argv: readonly string[], io: Io): Promise<Outcome> {
   let outcome: Outcome = { kind: 'exit', code: 0 }
-  let debug = argv.includes('--debug')
+  const debug = argv.includes('--debug')
   const program = createProgram(io, async (command) => {
     const parsed = parsedFlags(command)
-    debug = parsed.debug
     outcome = { kind: 'serving', server: await serve(parsed, io) }
-  })
+  }, (finished) => { outcome = finished })
   try {
     await program.parseAsync(argv, { from: 'user' })
     return outcome

@@ -12,6 +12,7 @@ import { createConsoleLogger } from '../log/console.js'
 import { build } from '../server/build.js'
 import { planListen } from '../server/listen-plan.js'
 import type { Interfaces } from '../server/listen-plan.js'
+import { Lifecycle } from '../server/lifecycle.js'
 import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
@@ -30,6 +31,8 @@ export interface Io {
 
 export interface RunningServer {
   readonly addresses: readonly BoundAddress[]
+  /** Re-reads what can change without a restart (SIGHUP). */
+  reload (): Promise<void>
   /** Graceful stop: in-flight requests finish (up to `graceMs`), the data root is released. */
   close (graceMs?: number): Promise<void>
 }
@@ -53,6 +56,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   const logger = createConsoleLogger(config.logging.minLogLevel, io)
 
   const dataRoot = openDataRoot(config.dataRoot, { pid: io.pid, isRunning: io.isRunning })
+  const lifecycle = new Lifecycle()
+  lifecycle.onClose(() => { dataRoot.release() })
   try {
     const interfaces = io.interfaces()
     const bindings = planListen(config, interfaces)
@@ -83,16 +88,17 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     }))
     return {
       addresses: started.addresses,
+      reload: () => lifecycle.reload(),
       async close (graceMs) {
         try {
           await started.close(graceMs)
         } finally {
-          dataRoot.release()
+          await lifecycle.close()
         }
       }
     }
   } catch (error) {
-    dataRoot.release()
+    await lifecycle.close()
     throw error
   }
 }

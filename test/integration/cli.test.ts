@@ -106,6 +106,16 @@ t.test('SIGTERM and SIGINT stop cleanly with exit 0, even with an idle keep-aliv
   }
 })
 
+t.test('SIGHUP reloads instead of stopping the server', async (t) => {
+  const cli = await startCli(['--port', '0'], { cwd: t.testdir({}) })
+  t.teardown(() => { cli.child.kill() })
+  cli.child.kill('SIGHUP')
+  await cli.waitFor(/SIGHUP received: reloading\.\n/)
+  // SIGHUP would end a Node process that does not handle it; this one keeps serving.
+  t.equal((await request(`${cli.url}healthz`)).status, 200)
+  t.equal(cli.child.exitCode, null)
+})
+
 t.test('bad input at start-up: each a clear message, exit code and no stack trace', async (t) => {
   const cases: Array<{ name: string, files?: Record<string, string>, args?: string[], env?: Record<string, string>, code: number, err: RegExp }> = [
     { name: 'YAML syntax error', files: { 'config.yaml': 'listen: true\nport: [1\n' }, code: 1, err: /config\.yaml:3:1: YAML syntax error/ },

@@ -1,0 +1,19 @@
+/**
+ * The sub-commands (`tavern-server <command>`). Each registers itself on the program; its action
+ * ends with `finish` (the exit code), or throws a catalogued error (exit 1).
+ */
+import type { Command } from 'commander'
+import type { Io, RunningServer } from '../serve.js'
+import { registerCheckAccess } from './check-access.js'
+
+export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
+
+export interface CommandContext {
+  io: Io
+  /** Sets what the command line ends with once the action has run. */
+  finish (outcome: Outcome): void
+}
+
+export type RegisterCommand = (program: Command, context: CommandContext) => void
+
+export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess]
