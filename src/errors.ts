@@ -64,6 +64,15 @@ export const TVS_ERR_ACCESS_INVALID_ENTRY = define<[list: string, entries: strin
   'Invalid %s entries; fix or remove them:\n%s'
 )
 
+export const TVS_ERR_WHITELIST_READ = define<[file: string, reason: string]>(
+  'TVS_ERR_WHITELIST_READ',
+  'Cannot read %s: %s. It replaces the whitelist in config.yaml, so the server will not start without it: make it readable, or delete it to use the whitelist key.'
+)
+export const TVS_ERR_ACCESS_LOG = define<[file: string, reason: string]>(
+  'TVS_ERR_ACCESS_LOG',
+  'Cannot open the access log %s: %s. Set logging.accessLogPath to a writable file, or logging.enableAccessLog: false.'
+)
+
 /** Every error above carries a `code`; start-up failures are reported by code and message. */
 export interface TavernError extends Error {
   code: string

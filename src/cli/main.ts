@@ -2,7 +2,8 @@
  * The process glue, and the only module that touches `process`: argv, environment, signals and
  * the exit code.
  */
-import { networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces } from 'node:os'
+import { systemProbe } from '../access/docker-hosts.js'
 import { runCli } from './run.js'
 import type { Io } from './serve.js'
 
@@ -25,7 +26,9 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     cwd: process.cwd(),
     pid: process.pid,
     isRunning,
-    interfaces: networkInterfaces
+    interfaces: networkInterfaces,
+    hostname,
+    containerProbe: systemProbe
   }
   const outcome = await runCli(argv, io)
   if (outcome.kind === 'exit') {
@@ -56,6 +59,6 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
   // SIGHUP: re-read the whitelist, TLS files and access log without dropping connections.
   process.on('SIGHUP', () => {
     process.stdout.write('SIGHUP received: reloading.\n')
-    void server.reload()
+    void server.reload().then(() => { process.stdout.write('Reload done.\n') })
   })
 }

@@ -3,7 +3,7 @@
  * apply the security gate, build, bind, print where to connect.
  */
 import { createServer } from 'node:http'
-import { compileIpRules } from '../access/ip-rules.js'
+import type { ContainerProbe } from '../access/docker-hosts.js'
 import { assessAccessControl, overrideWarning, refusalMessage } from '../access/security-gate.js'
 import { loadConfig } from '../config/load.js'
 import { openDataRoot } from '../data/data-root.js'
@@ -16,6 +16,7 @@ import { Lifecycle } from '../server/lifecycle.js'
 import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
+import { setUpAccess } from './access.js'
 import { banner, lanNetworks } from './banner.js'
 import type { ParsedFlags } from './program.js'
 
@@ -27,6 +28,9 @@ export interface Io {
   pid: number
   isRunning (pid: number): boolean
   interfaces (): Interfaces
+  hostname (): string
+  /** Tells whether the server runs in a container, and finds the Docker host there. */
+  containerProbe: ContainerProbe
 }
 
 export interface RunningServer {
@@ -45,12 +49,13 @@ function print (stream: Io['stdout'], lines: readonly string[]): void {
  * @example const running = await serve({ flags: {}, debug: false }, io); await running.close()
  */
 export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer> {
-  const { config, notices, warnings } = loadConfig({
+  const load = (): ReturnType<typeof loadConfig> => loadConfig({
     cwd: io.cwd,
     env: io.env,
     flags: parsed.flags,
     ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
   })
+  const { config, notices, warnings } = load()
   print(io.stdout, notices)
   print(io.stderr, warnings)
   const logger = createConsoleLogger(config.logging.minLogLevel, io)
@@ -61,13 +66,20 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   try {
     const interfaces = io.interfaces()
     const bindings = planListen(config, interfaces)
-    const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({
-      entry,
-      source: `${config.configPath} whitelist[${i}]`
-    })), 'whitelist')
+    const access = await setUpAccess({
+      config,
+      reloadConfig: () => load().config,
+      hostname: io.hostname(),
+      probe: io.containerProbe,
+      logger,
+      lifecycle,
+      print: (line) => print(io.stdout, [line]),
+      printError: (line) => print(io.stderr, [line])
+    })
+    print(io.stdout, access.lines)
 
     if (config.listen) {
-      const gate = { config, whitelist, families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
+      const gate = { config, whitelist: access.whitelist(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
       const result = assessAccessControl(gate)
       if (result.protections.length === 0) {
         if (!config.securityOverride) throw new TVS_ERR_SECURITY_UNPROTECTED(refusalMessage(result, gate))
@@ -76,13 +88,13 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     }
 
     const servers = new ServerSet((handler) => createServer(handler))
-    const app = await build({ config, logger, serverFactory: servers.factory })
+    const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
     const started = await start(app, servers, bindings, config.port)
     print(io.stdout, banner({
       config,
       addresses: started.addresses,
       interfaces,
-      whitelist,
+      whitelist: access.whitelist(),
       passwordRequired: false,
       tls: false
     }))

@@ -21,7 +21,8 @@ export function plainLines (streams: ConsoleStreams): { write (json: string): vo
   return {
     write (json) {
       const line = JSON.parse(json) as Line
-      const text = (line.msg ?? '') + (line.err?.message === undefined ? '' : `: ${line.err.message}`)
+      const cause = line.err?.message
+      const text = line.msg === undefined || line.msg === cause ? cause ?? '' : cause === undefined ? line.msg : `${line.msg}: ${cause}`
       ;(line.level >= WARN ? streams.stderr : streams.stdout).write(`${text}\n`)
     }
   }

@@ -7,12 +7,15 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerFactory } from 'f
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { homePage } from './home-page.js'
+import { registerSecurityPolicy } from './security-policy.js'
+import type { SecurityPolicy } from './security-policy.js'
 
 export interface BuildOptions {
   config: Config
   logger: Logger
   /** Supplies the Node server(s); see ServerSet. */
   serverFactory?: FastifyServerFactory
+  policy: SecurityPolicy
 }
 
 function quieter (level: string): string {
@@ -31,6 +34,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
 
+  registerSecurityPolicy(app, options.policy)
   app.get('/healthz', async () => 'ok\n')
   app.get('/', homePage)
   return app

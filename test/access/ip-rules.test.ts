@@ -151,3 +151,31 @@ t.test('a 100,000-entry list compiles and still answers exactly', async (t) => {
   t.equal(matcher.match('11.0.0.1'), undefined)
   t.equal(matcher.match('2001:db9::1'), undefined)
 })
+
+t.test('agrees with a plain first-match scan on random lists (property)', async (t) => {
+  const fc = await import('fast-check')
+  const v4 = (n: number) => `10.0.${n >> 8}.${n & 255}`
+  const entry = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 1023 }), fc.integer({ min: 0, max: 63 })).map(([a, len]) => `${v4(a)}-${v4(Math.min(1023, a + len))}`),
+    fc.integer({ min: 0, max: 1023 }).map(v4),
+    fc.tuple(fc.integer({ min: 0, max: 1023 }), fc.integer({ min: 22, max: 32 })).map(([a, bits]) => `${v4(a)}/${bits}`)
+  )
+  const toNumber = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0)
+  const span = (e: string): [number, number] => {
+    if (e.includes('-')) { const [a, b] = e.split('-'); return [toNumber(a!), toNumber(b!)] }
+    if (e.includes('/')) { const [a, bits] = e.split('/'); const size = 2 ** (32 - Number(bits)); const lo = toNumber(a!) - (toNumber(a!) % size); return [lo, lo + size - 1] }
+    return [toNumber(e), toNumber(e)]
+  }
+  fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 1100 }), { minLength: 1, maxLength: 40 }), (entries, queries) => {
+    const matcher = rules(...entries)
+    for (const q of queries) {
+      const ip = v4(Math.min(q, 1023))
+      const n = toNumber(ip)
+      const expected = entries.findIndex((e) => { const [lo, hi] = span(e); return n >= lo && n <= hi })
+      const got = matcher.match(ip)
+      if ((expected === -1 ? undefined : `whitelist[${expected}]`) !== got?.source) return false
+    }
+    return true
+  }), { numRuns: 300 })
+  t.pass('the compiled segments answer like a linear scan')
+})

@@ -17,6 +17,8 @@ export interface Spawned {
   exited: Promise<number | null>
   /** Resolves when stdout has a line matching `pattern`, with the match. */
   waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
+  /** The same on stderr. */
+  waitForErr: (pattern: RegExp) => Promise<RegExpMatchArray>
 }
 
 export interface SpawnOptions {
@@ -36,15 +38,16 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
   const command = [...(options.prefix ?? []), process.execPath, options.script ?? BIN, ...args]
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: options.cwd,
-    env: { ...env, ...options.env },
+    // The test machine may look like a container: no Docker host lookups (DNS) unless a test asks.
+    env: { ...env, TAVERN_WHITELISTDOCKERHOSTS: 'false', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
   let err = ''
-  const waiters: Array<{ pattern: RegExp, resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []
+  const waiters: Array<{ pattern: RegExp, stream: 'out' | 'err', resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []
   const check = (): void => {
     for (const w of [...waiters]) {
-      const m = out.match(w.pattern)
+      const m = (w.stream === 'out' ? out : err).match(w.pattern)
       if (m !== null) {
         waiters.splice(waiters.indexOf(w), 1)
         w.resolve(m)
@@ -52,7 +55,7 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
     }
   }
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; check() })
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; check() })
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => {
       for (const w of waiters.splice(0)) {
@@ -67,7 +70,11 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
     err: () => err,
     exited,
     waitFor: (pattern) => new Promise((resolve, reject) => {
-      waiters.push({ pattern, resolve, reject })
+      waiters.push({ pattern, stream: 'out', resolve, reject })
+      check()
+    }),
+    waitForErr: (pattern) => new Promise((resolve, reject) => {
+      waiters.push({ pattern, stream: 'err', resolve, reject })
       check()
     })
   }

@@ -1,6 +1,7 @@
 /**
  * An in-process stand-in for the process: captured stdout/stderr, an environment and a folder.
  */
+import type { ContainerProbe } from '../../src/access/docker-hosts.js'
 import type { Io } from '../../src/cli/serve.js'
 import type { Interfaces } from '../../src/server/listen-plan.js'
 
@@ -25,6 +26,13 @@ export const HOME_LAN: Interfaces = {
   ]
 }
 
+/** A machine that is not a container: no Docker host lookups. */
+export const NOT_IN_CONTAINER: ContainerProbe = {
+  inContainer: () => false,
+  resolve: async () => [],
+  defaultGateway: () => undefined
+}
+
 export function captureIo (cwd: string, env: Record<string, string> = {}, interfaces: Interfaces = LOOPBACK_ONLY): CapturedIo {
   let out = ''
   let err = ''
@@ -36,6 +44,8 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
     pid: 4242,
     isRunning: () => false,
     interfaces: () => interfaces,
+    hostname: () => 'testhost',
+    containerProbe: NOT_IN_CONTAINER,
     out: () => out,
     err: () => err
   }

@@ -20,3 +20,11 @@ t.test('redacts credentials in the records themselves', async (t) => {
   logger.info({ headers: { authorization: 'Basic dTpw' }, password: 'hunter2' }, 'login')
   t.same(records, [{ level: 30, headers: { authorization: '[Redacted]' }, password: '[Redacted]', msg: 'login' }])
 })
+
+t.test('an error logged on its own prints its message once', async (t) => {
+  let err = ''
+  const logger = createConsoleLogger('info', { stdout: { write: () => true }, stderr: { write: (s: string) => { err += s } } })
+  logger.error(new Error('disk full'))
+  logger.warn({ detail: 1 })
+  t.equal(err, 'disk full\n\n')
+})

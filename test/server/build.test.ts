@@ -1,24 +1,16 @@
 import t from 'tap'
-import { build } from '../../src/server/build.js'
 import { escapeHtml } from '../../src/server/home-page.js'
-import { createConsoleLogger } from '../../src/log/console.js'
-import { makeConfig } from '../helpers/config.js'
-
-function silentLogger () {
-  return createConsoleLogger('info', { stdout: { write: () => true }, stderr: { write: () => true } })
-}
+import { testApp } from '../helpers/app.js'
 
 t.test('/healthz answers 200 while serving', async (t) => {
-  const app = await build({ config: makeConfig(), logger: silentLogger() })
-  t.teardown(() => app.close())
+  const { app } = await testApp(t)
   const response = await app.inject({ url: '/healthz' })
   t.equal(response.statusCode, 200)
   t.equal(response.body, 'ok\n')
 })
 
 t.test('/ serves the placeholder home page with the client address, escaped', async (t) => {
-  const app = await build({ config: makeConfig(), logger: silentLogger() })
-  t.teardown(() => app.close())
+  const { app } = await testApp(t)
   const response = await app.inject({ url: '/', remoteAddress: '127.0.0.1' })
   t.equal(response.statusCode, 200)
   t.match(response.headers['content-type'], /text\/html/)
@@ -27,9 +19,8 @@ t.test('/ serves the placeholder home page with the client address, escaped', as
 })
 
 t.test('Fastify\'s own info lines stay quiet; its errors still show', async (t) => {
-  const info = await build({ config: makeConfig(), logger: createConsoleLogger('info', { stdout: { write: () => true }, stderr: { write: () => true } }) })
-  const error = await build({ config: makeConfig(), logger: createConsoleLogger('error', { stdout: { write: () => true }, stderr: { write: () => true } }) })
-  t.teardown(() => Promise.all([info.close(), error.close()]))
+  const { app: info } = await testApp(t)
+  const { app: error } = await testApp(t, { logging: { minLogLevel: 'error' } })
   t.equal(info.log.level, 'warn')
   t.equal(error.log.level, 'error')
 })
@@ -39,8 +30,7 @@ t.test('escapes HTML special characters', async (t) => {
 })
 
 t.test('a malformed request is a 400, not a crash', async (t) => {
-  const app = await build({ config: makeConfig(), logger: silentLogger() })
-  t.teardown(() => app.close())
+  const { app } = await testApp(t)
   const response = await app.inject({ url: '/%E0%A4%A' })
   t.equal(response.statusCode, 400)
 })

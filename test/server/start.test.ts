@@ -3,23 +3,20 @@ import type { Server } from 'node:http'
 import { connect, createServer as createNetServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { build } from '../../src/server/build.js'
 import { ServerSet } from '../../src/server/node-servers.js'
 import { start } from '../../src/server/start.js'
-import { createConsoleLogger } from '../../src/log/console.js'
-import { makeConfig } from '../helpers/config.js'
+import type { Test } from 'tap'
+import { testApp } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
 
-const silent = { write: () => true }
-
-async function app () {
+async function app (t: Test) {
   const servers = new ServerSet((handler) => createServer(handler))
-  const built = await build({ config: makeConfig(), logger: createConsoleLogger('info', { stdout: silent, stderr: silent }), serverFactory: servers.factory })
+  const { app: built } = await testApp(t, {}, { serverFactory: servers.factory })
   return { app: built, servers }
 }
 
 t.test('listens on IPv6 and IPv4 with one port, one app behind both', async (t) => {
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   const started = await start(built, servers, [{ family: 6, host: '::1' }, { family: 4, host: '127.0.0.1' }], 0)
   t.teardown(() => started.close())
   const [six, four] = started.addresses
@@ -29,7 +26,7 @@ t.test('listens on IPv6 and IPv4 with one port, one app behind both', async (t) 
 })
 
 t.test('a malformed request on the second server is a 400 too', async (t) => {
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   const started = await start(built, servers, [{ family: 6, host: '::1' }, { family: 4, host: '127.0.0.1' }], 0)
   t.teardown(() => started.close())
   const answer = await new Promise<string>((resolve) => {
@@ -43,7 +40,7 @@ t.test('a malformed request on the second server is a 400 too', async (t) => {
 })
 
 t.test('an upgrade request with nothing to upgrade to is closed', async (t) => {
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   const started = await start(built, servers, [{ family: 6, host: '::1' }, { family: 4, host: '127.0.0.1' }], 0)
   t.teardown(() => started.close())
   const closed = await new Promise<boolean>((resolve) => {
@@ -59,7 +56,7 @@ t.test('a port in use is one clear error', async (t) => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
   t.teardown(() => blocker.close())
   const port = (blocker.address() as AddressInfo).port
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   await t.rejects(start(built, servers, [{ family: 4, host: '127.0.0.1' }], port), {
     code: 'TVS_ERR_LISTEN_PORT_IN_USE',
     message: `Port ${port} is already in use (another tavern-server may be running). Stop it or choose another port with --port.`
@@ -71,26 +68,25 @@ t.test('a second family failing closes the first and reports it', async (t) => {
   await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '::1', ipv6Only: true }, resolve))
   t.teardown(() => blocker.close())
   const port = (blocker.address() as AddressInfo).port
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   await t.rejects(start(built, servers, [{ family: 4, host: '127.0.0.1' }, { family: 6, host: '::1' }], port), { code: 'TVS_ERR_LISTEN_PORT_IN_USE' })
   await t.rejects(request(`http://127.0.0.1:${port}/healthz`), { code: 'ECONNREFUSED' }, 'the first socket was closed')
 })
 
 t.test('an address this machine does not have is an error, never another address', async (t) => {
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   await t.rejects(start(built, servers, [{ family: 4, host: '192.0.2.123' }], 0), {
     code: 'TVS_ERR_LISTEN_ADDRESS', message: /Cannot listen on 192\.0\.2\.123:0: this machine has no such address/
   })
 })
 
 t.test('a privileged port explains why it failed', { skip: process.getuid?.() === 0 ? 'running as root, which may bind ports below 1024' : false }, async (t) => {
-  const { app: built, servers } = await app()
+  const { app: built, servers } = await app(t)
   await t.rejects(start(built, servers, [{ family: 4, host: '127.0.0.1' }], 80), { code: 'TVS_ERR_LISTEN_FAILED', message: /ports below 1024/ })
 })
 
 t.test('close lets an in-flight request finish, then stops', async (t) => {
-  const servers = new ServerSet((handler) => createServer(handler))
-  const built = await build({ config: makeConfig(), logger: createConsoleLogger('info', { stdout: silent, stderr: silent }), serverFactory: servers.factory })
+  const { app: built, servers } = await app(t)
   let release: () => void = () => {}
   let arrived: () => void = () => {}
   const inside = new Promise<void>((resolve) => { arrived = resolve })
@@ -113,8 +109,7 @@ t.test('close lets an in-flight request finish, then stops', async (t) => {
 })
 
 t.test('close cuts connections still open after the grace period', async (t) => {
-  const servers = new ServerSet((handler) => createServer(handler))
-  const built = await build({ config: makeConfig(), logger: createConsoleLogger('info', { stdout: silent, stderr: silent }), serverFactory: servers.factory })
+  const { app: built, servers } = await app(t)
   let arrived: () => void = () => {}
   const inside = new Promise<void>((resolve) => { arrived = resolve })
   built.get('/forever', async () => {

@@ -4,8 +4,9 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { parseAddress, formatAddress } from '../../access/ip-address.js'
-import { compileIpRules } from '../../access/ip-rules.js'
+import { compileWhitelist, readWhitelist } from '../../access/whitelist.js'
 import { loadConfig } from '../../config/load.js'
+import { dockerRules } from '../access.js'
 import { parsedFlags } from '../program.js'
 import type { CommandContext } from './index.js'
 
@@ -17,7 +18,7 @@ export function registerCheckAccess (program: Command, { io, finish }: CommandCo
       if (address === undefined) throw new InvalidArgumentError('Expected an IPv4 or IPv6 address.')
       return formatAddress(address)
     })
-    .action((ip: string, _options: unknown, command: Command) => {
+    .action(async (ip: string, _options: unknown, command: Command) => {
       const parsed = parsedFlags(command)
       const { config } = loadConfig({
         cwd: io.cwd,
@@ -30,10 +31,11 @@ export function registerCheckAccess (program: Command, { io, finish }: CommandCo
         finish({ kind: 'exit', code: 0 })
         return
       }
-      const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({ entry, source: `${config.configPath} whitelist[${i}]` })), 'whitelist')
+      const docker = await dockerRules(config, io.containerProbe)
+      const whitelist = compileWhitelist(config, docker.rules)
       const rule = whitelist.match(ip)
       if (rule === undefined) {
-        io.stdout.write(`${ip} is forbidden: no whitelist entry matches it (${whitelist.rules.length} entries in ${config.configPath}).\n`)
+        io.stdout.write(`${ip} is forbidden: no whitelist entry matches it (${whitelist.rules.length} entries from ${readWhitelist(config).from}).\n`)
         finish({ kind: 'exit', code: 1 })
       } else {
         io.stdout.write(`${ip} is admitted by whitelist entry ${rule.entry} (${rule.source}).\n`)

@@ -1,0 +1,55 @@
+/**
+ * The DNS-rebinding guard: a page on a hostile site can make the browser send requests to this
+ * server under the hostile site's name (CVE-2025-59159 in SillyTavern). Such requests carry that
+ * name in the Host header; only names that really mean this server are accepted.
+ */
+import { parseAddress } from './ip-address.js'
+
+export interface HostGuard {
+  /** Whether a Host header value (port included) names this server. */
+  allows (host: string): boolean
+}
+
+/** The name part of a Host header, lower-cased, without port or trailing dot. */
+export function hostName (host: string): string {
+  let name = host.trim().toLowerCase()
+  if (name.startsWith('[')) return name.slice(0, name.indexOf(']') + 1) // [v6] literal
+  const colon = name.lastIndexOf(':')
+  if (colon !== -1) name = name.slice(0, colon)
+  return name.endsWith('.') ? name.slice(0, -1) : name
+}
+
+/**
+ * @param ownNames this machine's host names (os.hostname(), its short form, `.local`)
+ * @param extra `hostWhitelist.hosts`: exact names, or `.example.com` for it and its subdomains
+ * @example createHostGuard(['my-pc'], ['.ts.net']).allows('my-pc.tailnet.ts.net:8000') // true
+ */
+export function createHostGuard (ownNames: readonly string[], extra: readonly string[]): HostGuard {
+  const exact = new Set<string>()
+  const suffixes: string[] = []
+  for (const raw of [...ownNames, ...extra]) {
+    const name = hostName(raw)
+    if (name.startsWith('.')) {
+      exact.add(name.slice(1))
+      suffixes.push(name)
+    } else if (name !== '') {
+      exact.add(name)
+    }
+  }
+  return {
+    allows (host) {
+      const name = hostName(host)
+      if (exact.has(name) || name === 'localhost' || name.endsWith('.localhost')) return true
+      // IP literals: a rebinding attack needs a name, an address cannot be rebound.
+      if (name.startsWith('[') ? parseAddress(name.slice(1, -1)) !== undefined : parseAddress(name) !== undefined) return true
+      return suffixes.some((suffix) => name.endsWith(suffix))
+    }
+  }
+}
+
+/** This machine's own names: the host name, its first label, and the mDNS `.local` form. */
+export function ownHostNames (hostname: string): string[] {
+  const full = hostname.toLowerCase()
+  const short = full.split('.')[0] as string
+  return [...new Set([full, short, `${short}.local`])].filter((n) => n !== '')
+}

@@ -1,0 +1,73 @@
+/**
+ * A fresh app for in-process tests: the real config loader, access set-up and build, with the
+ * console captured. Torn down with the test.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyServerFactory } from 'fastify'
+import type { Test } from 'tap'
+import { dump } from 'js-yaml'
+import type { ContainerProbe } from '../../src/access/docker-hosts.js'
+import { setUpAccess } from '../../src/cli/access.js'
+import type { AccessSetup } from '../../src/cli/access.js'
+import type { Config } from '../../src/config/config.js'
+import { loadConfig } from '../../src/config/load.js'
+import { createConsoleLogger } from '../../src/log/console.js'
+import { build } from '../../src/server/build.js'
+import { Lifecycle } from '../../src/server/lifecycle.js'
+import { NOT_IN_CONTAINER } from './io.js'
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  access: AccessSetup
+  lifecycle: Lifecycle
+  dir: string
+  /** Everything printed so far on stdout / stderr. */
+  out: () => string
+  err: () => string
+}
+
+export interface TestAppOptions {
+  serverFactory?: FastifyServerFactory
+  probe?: ContainerProbe
+  hostname?: string
+  /** Extra files in the base directory (e.g. whitelist.txt). */
+  files?: Record<string, string>
+  env?: Record<string, string>
+}
+
+export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'tavern-app-'))
+  writeFileSync(join(dir, 'config.yaml'), dump(overrides))
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text)
+  const load = (): Config => loadConfig({ cwd: dir, env: options.env ?? {} }).config
+  const config = load()
+  let out = ''
+  let err = ''
+  const streams = { stdout: { write: (s: string) => { out += s } }, stderr: { write: (s: string) => { err += s } } }
+  const logger = createConsoleLogger(config.logging.minLogLevel, streams)
+  const lifecycle = new Lifecycle()
+  const access = await setUpAccess({
+    config,
+    reloadConfig: load,
+    hostname: options.hostname ?? 'testhost',
+    probe: options.probe ?? NOT_IN_CONTAINER,
+    logger,
+    lifecycle,
+    print: (line) => { out += `${line}\n` },
+    printError: (line) => { err += `${line}\n` }
+  })
+  const app = await build({
+    config,
+    logger,
+    policy: access.policy,
+    ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
+  })
+  t.teardown(async () => {
+    await app.close()
+    await lifecycle.close()
+  })
+  return { app, config, access, lifecycle, dir, out: () => out, err: () => err }
+}

@@ -1,0 +1,175 @@
+/**
+ * Who may connect, over real sockets: clients bound to other loopback addresses, forwarded
+ * headers, whitelist.txt and live reload, the access log, and real LAN-like addresses in network
+ * namespaces.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import t from 'tap'
+import { systemProbe } from '../../src/access/docker-hosts.js'
+import { runToExit, startCli } from '../helpers/cli.js'
+import { request } from '../helpers/http.js'
+import { createNetns, link, netnsUnavailable, nsGet } from '../helpers/netns.js'
+
+const noNetns = netnsUnavailable()
+
+/** Sends raw bytes and returns everything the server answers before closing. */
+function raw (port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk) => { answer += chunk.toString() })
+    socket.on('end', () => resolve(answer))
+    socket.on('error', reject)
+    socket.end(text)
+  })
+}
+
+t.test('a client bound to 127.0.0.2 is refused while 127.0.0.1 is admitted', async (t) => {
+  const dir = t.testdir({})
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.1' })).status, 200)
+  const refused = await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })
+  t.equal(refused.status, 403)
+  t.equal(refused.body, `Forbidden: Connection attempt from 127.0.0.2. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${dir}.\n`)
+  await cli.waitFor(/New connection from 127\.0\.0\.1; User Agent: -\n/)
+  await cli.waitForErr(/Forbidden: Connection attempt from 127\.0\.0\.2\./)
+})
+
+t.test('forwarded headers: ignored from an untrusted peer, honoured from a trusted one', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\ntrustedProxies:\n  - 127.0.0.1\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const spoofed = await request(`${cli.url}healthz`, { localAddress: '127.0.0.2', headers: { 'x-forwarded-for': '10.1.2.3', 'x-real-ip': '10.1.2.3' } })
+  t.equal(spoofed.status, 403, 'a header from 127.0.0.2 (not a trusted proxy) changes nothing')
+  const proxied = await request(`${cli.url}`, { localAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9, 10.1.2.3' } })
+  t.equal(proxied.status, 200)
+  t.match(proxied.body, /connected from <strong>10\.1\.2\.3<\/strong> \(through the proxy at 127\.0\.0\.1\)/)
+  const outside = await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } })
+  t.equal(outside.status, 403)
+  t.match(outside.body, 'Connection attempt from 127.0.0.1 (forwarded from 203.0.113.9).')
+  const garbage = await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { 'x-forwarded-for': 'not-an-address' } })
+  t.equal(garbage.status, 400)
+  t.equal(cli.child.exitCode, null, 'still running')
+})
+
+t.test('whitelist.txt takes precedence and edits apply without a restart', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.2\n', 'whitelist.txt': '# only this computer\n127.0.0.1\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 403, 'the config list is not used')
+
+  writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\r\n127.0.0.2\r\n')
+  await cli.waitFor(/whitelist reloaded: 2 entries\n/)
+  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 200)
+
+  writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\nmy-phone\n')
+  await cli.waitForErr(/whitelist not reloaded, keeping the previous list: Invalid whitelist entries[^]*whitelist\.txt:2: "my-phone"/)
+  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 200, 'a bad edit keeps the old list')
+})
+
+t.test('edits to the whitelist in config.yaml apply too, and SIGHUP reloads', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  writeFileSync(join(dir, 'config.yaml'), 'whitelist:\n  - 127.0.0.1\n  - 127.0.0.3\n  - ::1\n')
+  await cli.waitFor(/whitelist reloaded: 3 entries\n/)
+  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.3' })).status, 200)
+  cli.child.kill('SIGHUP')
+  await cli.waitFor(/SIGHUP received: reloading\.\nwhitelist reloaded: 3 entries\nReload done\.\n/)
+})
+
+t.test('the access log: every decision, one line each; reopened on SIGHUP for logrotate', async (t) => {
+  const dir = t.testdir({})
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const log = join(dir, 'access.log')
+  await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { 'user-agent': 'phone/1.0' } })
+  await request(`${cli.url}healthz`, { localAddress: '127.0.0.2', headers: { 'user-agent': 'scanner' } })
+  await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { host: 'rebind.example' } })
+  renameSync(log, `${log}.1`)
+  cli.child.kill('SIGHUP')
+  await cli.waitFor(/Reload done\.\n/)
+  await request(`${cli.url}x`, { localAddress: '127.0.0.4' })
+  cli.child.kill('SIGTERM')
+  t.equal(await cli.exited, 0)
+  const before = readFileSync(`${log}.1`, 'utf8').split('\n').filter(Boolean)
+  t.equal(before.length, 3)
+  t.match(before[0], / client=127\.0\.0\.1 forwarded_from=- user=- method=GET path="\/healthz" status=- reason=allowed ua="phone\/1\.0"$/)
+  t.match(before[1], / client=127\.0\.0\.2 .* status=403 reason=forbidden ua="scanner"$/)
+  t.match(before[2], / client=127\.0\.0\.1 .* status=403 reason=host-rejected /)
+  t.match(readFileSync(log, 'utf8'), /^\S+ client=127\.0\.0\.4 .* status=403 reason=forbidden ua=-\n$/)
+})
+
+t.test('the documented fail2ban filter matches refusals and nothing else', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const failregex = /^failregex = (.+)$/m.exec(readme)?.[1]
+  t.ok(failregex, 'the README has a failregex line')
+  // As fail2ban does: cut out the date (datepattern), then search failregex, where <HOST> stands
+  // for an address (the part of its definition our lines use).
+  const regex = new RegExp(failregex!.replace('<HOST>', '(?<host>[0-9a-fA-F.:]+)'))
+  const pattern = { exec: (line: string) => regex.exec(line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/, '')) }
+  const line = (client: string, status: string, reason: string) => `2026-11-25T10:00:00.000Z client=${client} forwarded_from=- user=- method=GET path="/" status=${status} reason=${reason} ua="x"`
+  t.equal(pattern.exec(line('10.0.0.5', '403', 'forbidden'))?.groups?.host, '10.0.0.5')
+  t.equal(pattern.exec(line('2001:db8::7', '401', 'unauthorized'))?.groups?.host, '2001:db8::7')
+  t.equal(pattern.exec(line('10.0.0.5', '429', 'rate-limited'))?.groups?.host, '10.0.0.5')
+  t.equal(pattern.exec(line('10.0.0.5', '403', 'host-rejected'))?.groups?.host, '10.0.0.5')
+  t.equal(pattern.exec(line('10.0.0.5', '-', 'allowed')), null)
+  t.equal(pattern.exec('2026-11-25T10:00:00.000Z client=10.0.0.5 forwarded_from=- user=- method=GET path="/ reason=forbidden" status=- reason=allowed ua="x"'), null, 'a crafted path cannot fake a refusal')
+})
+
+t.test('the Host guard refuses foreign names, WebSocket upgrades included; HTTP/1.0 may omit Host', async (t) => {
+  const dir = t.testdir({})
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const upgrade = await raw(cli.port, 'GET /socket HTTP/1.1\r\nHost: evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n\r\n')
+  t.match(upgrade, /^HTTP\/1\.1 403 Forbidden\r\n/)
+  t.match(upgrade, /the host name "evil\.example" is not allowed/)
+  t.match(await raw(cli.port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.match(await raw(cli.port, 'GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 OK\r\n/)
+})
+
+t.test('an unreadable whitelist.txt refuses start-up and says why', async (t) => {
+  const dir = t.testdir({ 'whitelist.txt': {} })
+  const result = await runToExit(['--port', '0'], { cwd: dir })
+  t.equal(result.code, 1)
+  t.match(result.err, `Cannot read ${join(dir, 'whitelist.txt')}: EISDIR`)
+})
+
+t.test('the start-up gate reads whitelist.txt too', async (t) => {
+  const dir = t.testdir({ 'whitelist.txt': '0.0.0.0/0\n' })
+  const result = await runToExit(['--listen', '--listenAddressIPv4', '127.0.0.1', '--port', '0'], { cwd: dir })
+  t.equal(result.code, 1)
+  t.match(result.err, /Why: the whitelist admits every IPv4 address/)
+})
+
+t.test('a 192.168.x device is admitted by 192.168.0.0/16 and a 10.x device is forbidden, over --listen', { skip: noNetns }, async (t) => {
+  const server = createNetns(t.teardown)
+  const phone = createNetns(t.teardown)
+  const stranger = createNetns(t.teardown)
+  link(server, '192.168.77.1/24', phone, '192.168.77.20/24')
+  link(server, '10.66.0.1/24', stranger, '10.66.0.20/24')
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 192.168.0.0/16\n' })
+  const cli = await startCli(['--listen', '--port', '8000'], { cwd: dir, prefix: server.prefix })
+  t.teardown(() => { cli.child.kill() })
+  t.match(cli.out(), 'tavern-server is listening on IPv4: 0.0.0.0:8000')
+  t.match(cli.out(), /http:\/\/192\.168\.77\.1:8000\/ {2}\(\S+: the whitelist admits 192\.168\.77\.0\/24\)/)
+  t.match(cli.out(), /http:\/\/10\.66\.0\.1:8000\/ {2}\(\S+: not on the whitelist yet: add 10\.66\.0\.0\/24 to whitelist/)
+  const fromPhone = nsGet(phone, 'http://192.168.77.1:8000/')
+  t.equal(fromPhone.status, 200)
+  t.match(fromPhone.body, /connected from <strong>192\.168\.77\.20<\/strong>/)
+  const fromStranger = nsGet(stranger, 'http://10.66.0.1:8000/healthz')
+  t.equal(fromStranger.status, 403)
+  t.match(fromStranger.body, 'Forbidden: Connection attempt from 10.66.0.20.')
+  await cli.waitFor(/New connection from 192\.168\.77\.20; User Agent: curl\//)
+})
+
+t.test('in a container, start-up says which Docker host addresses it admits', { skip: noNetns ?? (systemProbe.inContainer() ? false : 'this machine is not a container') }, async (t) => {
+  // Inside an empty namespace no name resolves and no query can leave the machine.
+  const ns = createNetns(t.teardown)
+  const cli = await startCli(['--port', '8000'], { cwd: t.testdir({}), prefix: ns.prefix, env: { TAVERN_WHITELISTDOCKERHOSTS: 'true' } })
+  t.teardown(() => { cli.child.kill() })
+  t.match(cli.out(), 'Running in a container, but no Docker host address was found')
+})
