@@ -73,6 +73,15 @@ export const TVS_ERR_ACCESS_LOG = define<[file: string, reason: string]>(
   'Cannot open the access log %s: %s. Set logging.accessLogPath to a writable file, or logging.enableAccessLog: false.'
 )
 
+export const TVS_ERR_AUTH_HASH = define<[file: string]>(
+  'TVS_ERR_AUTH_HASH',
+  'basicAuthUser.password in %s starts with $scrypt$ but is not a hash tavern-server can check. Paste the whole line printed by `tavern-server hash-password`, or a plain password.'
+)
+export const TVS_ERR_CLI_INPUT = define<[problem: string]>(
+  'TVS_ERR_CLI_INPUT',
+  '%s'
+)
+
 /** Every error above carries a `code`; start-up failures are reported by code and message. */
 export interface TavernError extends Error {
   code: string

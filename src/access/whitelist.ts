@@ -41,22 +41,3 @@ export function readWhitelist (config: Config): { rules: RuleSource[], from: str
 export function compileWhitelist (config: Config, extra: readonly RuleSource[] = []): IpMatcher {
   return compileIpRules([...readWhitelist(config).rules, ...extra], 'whitelist')
 }
-
-/** The whitelist in force, replaced whole on reload (requests in flight keep the one they read). */
-export class WhitelistHolder {
-  #current: IpMatcher
-
-  constructor (initial: IpMatcher, private readonly load: () => IpMatcher) {
-    this.#current = initial
-  }
-
-  get current (): IpMatcher {
-    return this.#current
-  }
-
-  /** Loads the list again; on error the previous list stays and the error is thrown. */
-  reload (): IpMatcher {
-    this.#current = this.load()
-    return this.#current
-  }
-}

@@ -1,15 +1,19 @@
 /**
  * Puts the access rules together from the config: trusted proxies, the Host guard, the
- * whitelist (whitelist.txt or the config key, plus Docker hosts), the access log; and keeps the
- * whitelist and the log current on reload.
+ * whitelist (whitelist.txt or the config key, plus Docker hosts), Basic auth with its limits,
+ * the access log; and keeps them current when the files change or on SIGHUP.
  */
+import { join } from 'node:path'
+import { BasicAuthChecker } from '../access/basic-auth.js'
 import { createClientAddressResolver } from '../access/client-address.js'
 import { dockerHostRules } from '../access/docker-hosts.js'
 import type { ContainerProbe } from '../access/docker-hosts.js'
+import { FailureLimiter } from '../access/failure-limiter.js'
 import { createHostGuard, ownHostNames } from '../access/host-guard.js'
 import { compileIpRules } from '../access/ip-rules.js'
 import type { IpMatcher, RuleSource } from '../access/ip-rules.js'
-import { compileWhitelist, WHITELIST_FILE, WhitelistHolder } from '../access/whitelist.js'
+import { looksHashed } from '../access/password-hash.js'
+import { compileWhitelist, WHITELIST_FILE } from '../access/whitelist.js'
 import type { Config } from '../config/config.js'
 import { TVS_ERR_ACCESS_LOG } from '../errors.js'
 import { openAccessLog } from '../log/access-log.js'
@@ -17,16 +21,16 @@ import type { AccessLog } from '../log/access-log.js'
 import { createAccessRecorder } from '../log/access-recorder.js'
 import type { Logger } from '../log/console.js'
 import type { Lifecycle } from '../server/lifecycle.js'
-import type { SecurityPolicy } from '../server/security-policy.js'
+import type { BasicAuth, SecurityPolicy } from '../server/security-policy.js'
 import { watchFiles } from '../server/watch-files.js'
-import { join } from 'node:path'
 
 export interface AccessSetup {
   policy: SecurityPolicy
   /** The whitelist in force (an empty one when whitelistMode is false). */
   whitelist: () => IpMatcher
-  /** Start-up lines (Docker hosts). */
+  /** Start-up lines (Docker hosts) and warnings (plain-text password, ...). */
   lines: string[]
+  warnings: string[]
 }
 
 /** The Docker host rules, when the config asks for them and the server runs in a container. */
@@ -48,9 +52,45 @@ function openLog (config: Config, logger: Logger): AccessLog | undefined {
   }
 }
 
+/** Addresses and user names whose failures are counted; beyond this the oldest are forgotten. */
+const LIMITER_CAPACITY = 10_000
+
+function basicCredentials (config: Config): { username: string, password: string } {
+  // Per-user Basic auth needs accounts, which this version does not have: nobody can log in.
+  return config.perUserBasicAuth && config.enableUserAccounts ? { username: '', password: '' } : config.basicAuthUser
+}
+
+function basicAuthWarnings (config: Config, checker: BasicAuthChecker): string[] {
+  if (config.perUserBasicAuth && config.enableUserAccounts) {
+    return ['perUserBasicAuth needs user accounts, which this version of tavern-server does not have: nobody can log in with Basic auth.']
+  }
+  if (checker.disabled) {
+    return [`basicAuthMode is on but basicAuthUser.username or basicAuthUser.password is empty in ${config.configPath}: nobody can log in until both are set.`]
+  }
+  if (!looksHashed(config.basicAuthUser.password)) {
+    return [`basicAuthUser.password is stored in plain text in ${config.configPath}. Run \`tavern-server hash-password\` and put the hash it prints there instead.`]
+  }
+  return []
+}
+
+function createBasicAuth (config: Config, now: () => number): BasicAuth {
+  const limiter = (maxAttempts: number): FailureLimiter => new FailureLimiter({
+    maxAttempts,
+    windowMs: config.rateLimiting.windowSeconds * 1000,
+    maxLockoutMs: config.rateLimiting.maxLockoutSeconds * 1000,
+    capacity: LIMITER_CAPACITY,
+    now
+  })
+  return {
+    checker: new BasicAuthChecker(basicCredentials(config), config.configPath),
+    byAddress: limiter(config.rateLimiting.basicAuthMaxAttempts),
+    byUser: limiter(config.rateLimiting.basicAuthMaxAttempts)
+  }
+}
+
 export interface AccessSetupOptions {
   config: Config
-  /** Loads the config again, as at start-up (for the whitelist on reload). */
+  /** Loads the config again, as at start-up (for reloads). */
   reloadConfig: () => Config
   hostname: string
   probe: ContainerProbe
@@ -58,25 +98,48 @@ export interface AccessSetupOptions {
   lifecycle: Lifecycle
   print: (line: string) => void
   printError: (line: string) => void
+  now?: () => number
 }
 
 export async function setUpAccess (options: AccessSetupOptions): Promise<AccessSetup> {
   const { config, lifecycle, logger } = options
+  const now = options.now ?? Date.now
   const trusted = compileIpRules(config.trustedProxies.map((entry, i) => ({ entry, source: `${config.configPath} trustedProxies[${i}]` })), 'trustedProxies')
   const docker = await dockerRules(config, options.probe)
-  const holder = config.whitelistMode
-    ? new WhitelistHolder(compileWhitelist(config, docker.rules), () => compileWhitelist(options.reloadConfig(), docker.rules))
-    : undefined
+  const whitelist = config.whitelistMode ? { current: compileWhitelist(config, docker.rules) } : undefined
+  const basicAuth = config.basicAuthMode ? createBasicAuth(config, now) : undefined
   const none = compileIpRules([], 'whitelist')
 
-  if (holder !== undefined) {
-    const reload = (): void => {
+  // What can change without a restart: the whitelist and the Basic auth credentials.
+  let credentials = JSON.stringify(basicCredentials(config))
+  const reload = (): void => {
+    let fresh: Config
+    try {
+      fresh = options.reloadConfig()
+    } catch (error) {
+      options.printError(`${config.configPath} not reloaded, keeping the previous settings: ${(error as Error).message}`)
+      return
+    }
+    if (whitelist !== undefined) {
       try {
-        options.print(`whitelist reloaded: ${holder.reload().rules.length} entries`)
+        whitelist.current = compileWhitelist(fresh, docker.rules)
+        options.print(`whitelist reloaded: ${whitelist.current.rules.length} entries`)
       } catch (error) {
         options.printError(`whitelist not reloaded, keeping the previous list: ${(error as Error).message}`)
       }
     }
+    const freshCredentials = JSON.stringify(basicCredentials(fresh))
+    if (basicAuth !== undefined && freshCredentials !== credentials) {
+      try {
+        basicAuth.checker.update(basicCredentials(fresh))
+        credentials = freshCredentials
+        options.print('basicAuthUser reloaded: remembered logins forgotten')
+      } catch (error) {
+        options.printError(`basicAuthUser not reloaded, keeping the previous credentials: ${(error as Error).message}`)
+      }
+    }
+  }
+  if (whitelist !== undefined || basicAuth !== undefined) {
     lifecycle.onReload(reload)
     lifecycle.onClose(watchFiles([config.configPath, join(config.baseDir, WHITELIST_FILE)], reload))
   }
@@ -92,10 +155,12 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       config,
       resolver: createClientAddressResolver(trusted, config.forwardedHeaders),
       hostGuard: config.hostWhitelist.enabled ? createHostGuard(ownHostNames(options.hostname), config.hostWhitelist.hosts) : undefined,
-      whitelist: holder,
-      recorder: createAccessRecorder(log, logger)
+      whitelist,
+      basicAuth,
+      recorder: createAccessRecorder(log, logger, now)
     },
-    whitelist: () => holder?.current ?? none,
-    lines: docker.lines
+    whitelist: () => whitelist?.current ?? none,
+    lines: docker.lines,
+    warnings: basicAuth === undefined ? [] : basicAuthWarnings(config, basicAuth.checker)
   }
 }

@@ -20,6 +20,8 @@ function isRunning (pid: number): boolean {
 /** Runs tavern-server with this process's arguments, environment and streams. */
 export async function main (argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const io: Io = {
+    // A getter: standard input is opened only by the commands that read it.
+    get stdin () { return process.stdin },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -20,7 +20,11 @@ import { setUpAccess } from './access.js'
 import { banner, lanNetworks } from './banner.js'
 import type { ParsedFlags } from './program.js'
 
+/** Standard input: piped text, or a terminal that can stop echoing. */
+export type Stdin = NodeJS.ReadableStream & { isTTY?: boolean, setRawMode?: (raw: boolean) => unknown }
+
 export interface Io {
+  stdin: Stdin
   stdout: { write (text: string): unknown }
   stderr: { write (text: string): unknown }
   env: Readonly<Record<string, string | undefined>>
@@ -77,6 +81,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       printError: (line) => print(io.stderr, [line])
     })
     print(io.stdout, access.lines)
+    print(io.stderr, access.warnings)
 
     if (config.listen) {
       const gate = { config, whitelist: access.whitelist(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
@@ -95,7 +100,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       addresses: started.addresses,
       interfaces,
       whitelist: access.whitelist(),
-      passwordRequired: false,
+      passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
       tls: false
     }))
     return {

@@ -19,8 +19,13 @@ export interface RequestFacts {
 export interface AccessRecorder {
   /** An admitted request: recorded the first time its client address is seen. */
   admitted (facts: RequestFacts): void
-  /** A refused request: always in the access log; on the console, throttled per address. */
-  refused (facts: RequestFacts, status: number, reason: Decision, consoleLine: string): void
+  /**
+   * A refused request: always in the access log; on the console (unless `consoleLine` is
+   * undefined), throttled per address.
+   */
+  refused (facts: RequestFacts, status: number, reason: Decision, consoleLine: string | undefined): void
+  /** A console warning about an event (a lock-out), at most one per key per minute. */
+  warn (key: string, line: string): void
 }
 
 /** Addresses remembered for "first request"; a scan beyond this only repeats a console line. */
@@ -52,7 +57,11 @@ export function createAccessRecorder (log: AccessLog | undefined, logger: Logger
       ...(facts.userAgent === undefined ? {} : { userAgent: facts.userAgent })
     })
   }
-  if (log === undefined) return { admitted () {}, refused () {} }
+  const events = createConsoleThrottle(CONSOLE_WINDOW_MS, KNOWN_ADDRESSES, now)
+  const warn = (key: string, line: string): void => {
+    if (events(key) !== undefined) logger.warn(line)
+  }
+  if (log === undefined) return { admitted () {}, refused () {}, warn }
   return {
     admitted (facts) {
       if (known.has(facts.client.ip)) return
@@ -62,8 +71,10 @@ export function createAccessRecorder (log: AccessLog | undefined, logger: Logger
     },
     refused (facts, status, reason, consoleLine) {
       write(facts, status, reason)
+      if (consoleLine === undefined) return
       const held = throttle(facts.client.ip)
       if (held !== undefined) logger.warn(held === 0 ? consoleLine : `${consoleLine} (${held} more from this address since the last line)`)
-    }
+    },
+    warn
   }
 }

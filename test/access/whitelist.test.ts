@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { compileWhitelist, readWhitelist, WhitelistHolder } from '../../src/access/whitelist.js'
+import { compileWhitelist, readWhitelist } from '../../src/access/whitelist.js'
 import { makeConfig } from '../helpers/config.js'
 
 t.test('without whitelist.txt the config list is used, each entry with its key index', async (t) => {
@@ -40,17 +40,4 @@ t.test('a whitelist.txt that exists but cannot be read refuses, never falls back
 t.test('extra rules (the Docker hosts) come after the list', async (t) => {
   const matcher = compileWhitelist(makeConfig({ whitelist: ['127.0.0.1'] }, t.testdir({})), [{ entry: '172.17.0.1', source: 'docker' }])
   t.equal(matcher.match('172.17.0.1')?.source, 'docker')
-})
-
-t.test('the holder swaps the list on reload and keeps it when the new one is broken', async (t) => {
-  let entries = ['127.0.0.1']
-  const load = () => compileWhitelist(makeConfig({ whitelist: entries }, t.testdir({})))
-  const holder = new WhitelistHolder(load(), load)
-  t.ok(holder.current.match('127.0.0.1'))
-  entries = ['10.0.0.0/8', '::1']
-  t.equal(holder.reload().rules.length, 2)
-  t.notOk(holder.current.match('127.0.0.1'))
-  entries = ['not an address']
-  t.throws(() => holder.reload(), { code: 'TVS_ERR_ACCESS_INVALID_ENTRY' })
-  t.ok(holder.current.match('10.1.2.3'), 'the previous list stays')
 })

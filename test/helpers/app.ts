@@ -36,6 +36,8 @@ export interface TestAppOptions {
   /** Extra files in the base directory (e.g. whitelist.txt). */
   files?: Record<string, string>
   env?: Record<string, string>
+  /** The clock of the brute-force limits. */
+  now?: () => number
 }
 
 export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -57,7 +59,8 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
     logger,
     lifecycle,
     print: (line) => { out += `${line}\n` },
-    printError: (line) => { err += `${line}\n` }
+    printError: (line) => { err += `${line}\n` },
+    ...(options.now === undefined ? {} : { now: options.now })
   })
   const app = await build({
     config,

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   script?: string
   /** Runs the CLI through this command, e.g. inside a network namespace. */
   prefix?: readonly string[]
+  /** Text for standard input (else standard input is empty). */
+  stdin?: string
 }
 
 export function spawnCli (args: readonly string[], options: SpawnOptions): Spawned {
@@ -40,8 +42,9 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
     cwd: options.cwd,
     // The test machine may look like a container: no Docker host lookups (DNS) unless a test asks.
     env: { ...env, TAVERN_WHITELISTDOCKERHOSTS: 'false', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
   })
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin)
   let out = ''
   let err = ''
   const waiters: Array<{ pattern: RegExp, stream: 'out' | 'err', resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []

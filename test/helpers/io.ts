@@ -1,6 +1,7 @@
 /**
  * An in-process stand-in for the process: captured stdout/stderr, an environment and a folder.
  */
+import { Readable } from 'node:stream'
 import type { ContainerProbe } from '../../src/access/docker-hosts.js'
 import type { Io } from '../../src/cli/serve.js'
 import type { Interfaces } from '../../src/server/listen-plan.js'
@@ -37,6 +38,7 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
   let out = ''
   let err = ''
   return {
+    stdin: Readable.from([]),
     stdout: { write: (text: string) => { out += text } },
     stderr: { write: (text: string) => { err += text } },
     env,

@@ -1,0 +1,105 @@
+/**
+ * Checks HTTP Basic credentials against basicAuthUser. A hashed password costs a scrypt, once:
+ * credentials that passed are remembered for the process under an HMAC of the header (never the
+ * password itself) and forgotten when the configured credentials change. Verifications run at
+ * most two at a time, so a burst of guesses queues instead of taking every core.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+import { TVS_ERR_AUTH_HASH } from '../errors.js'
+import { BoundedMap } from '../log/bounded.js'
+import { looksHashed, parseHash, sameText, verifyHash } from './password-hash.js'
+import type { ScryptHash } from './password-hash.js'
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** Too many verifications waiting: answered 503, not counted as a failure. */
+export class VerifierBusy extends Error {}
+
+const REMEMBERED = 1000
+
+export interface CheckerLimits {
+  /** Hashes checked at once (the thread pool has 4 threads; leave room for file I/O). */
+  parallel: number
+  /** Checks allowed to wait; beyond that VerifierBusy. */
+  queue: number
+}
+
+export class BasicAuthChecker {
+  readonly #secret = randomBytes(32)
+  readonly #known = new BoundedMap<string, string>(REMEMBERED)
+  #username = ''
+  #plain: string | undefined
+  #hash: ScryptHash | undefined
+  #running = 0
+  readonly #waiting: Array<() => void> = []
+
+  /**
+   * @param source the config file, named when the password looks hashed but is not a hash we
+   *   can verify (TVS_ERR_AUTH_HASH)
+   */
+  constructor (credentials: Credentials, private readonly source: string, private readonly limits: CheckerLimits = { parallel: 2, queue: 256 }) {
+    this.update(credentials)
+  }
+
+  /** Replaces the credentials and forgets every remembered login; throws TVS_ERR_AUTH_HASH. */
+  update ({ username, password }: Credentials): void {
+    const hash = looksHashed(password) ? parseHash(password) : undefined
+    if (looksHashed(password) && hash === undefined) throw new TVS_ERR_AUTH_HASH(this.source)
+    this.#username = username
+    this.#hash = hash
+    this.#plain = hash === undefined ? password : undefined
+    this.#known.clear()
+  }
+
+  /** Whether nobody can log in: an empty user name or password is never accepted. */
+  get disabled (): boolean {
+    return this.#username === '' || this.#plain === ''
+  }
+
+  #key (header: string): string {
+    return createHmac('sha256', this.#secret).update(header).digest('base64')
+  }
+
+  /** The user name, when this exact header passed before (no hashing). */
+  remembered (header: string): string | undefined {
+    return this.#known.get(this.#key(header))
+  }
+
+  /** Verifies credentials; rejects with VerifierBusy when too many wait. */
+  async verify (header: string, user: string, password: string): Promise<boolean> {
+    if (this.disabled) return false
+    const userOk = sameText(user, this.#username)
+    let passwordOk: boolean
+    if (this.#hash === undefined) {
+      passwordOk = sameText(password, this.#plain as string)
+    } else {
+      // The hash runs for a wrong user name too, so timing does not tell which part was wrong.
+      await this.#slot()
+      try {
+        passwordOk = await verifyHash(password, this.#hash)
+      } finally {
+        this.#release()
+      }
+    }
+    if (userOk && passwordOk) this.#known.set(this.#key(header), user)
+    return userOk && passwordOk
+  }
+
+  async #slot (): Promise<void> {
+    if (this.#running < this.limits.parallel) {
+      this.#running++
+      return
+    }
+    if (this.#waiting.length >= this.limits.queue) throw new VerifierBusy('too many password checks at once')
+    await new Promise<void>((resolve) => this.#waiting.push(resolve))
+  }
+
+  #release (): void {
+    const next = this.#waiting.shift()
+    if (next === undefined) this.#running--
+    else next()
+  }
+}

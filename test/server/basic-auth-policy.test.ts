@@ -1,0 +1,196 @@
+import t from 'tap'
+import { hashPassword } from '../../src/access/password-hash.js'
+import { testApp } from '../helpers/app.js'
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+const CHALLENGE = 'Basic realm="tavern-server", charset="UTF-8"'
+
+function clock () {
+  let now = Date.parse('2026-11-25T10:00:00Z')
+  return { now: () => now, tick: (ms: number) => { now += ms } }
+}
+
+async function basicApp (t: Tap, overrides: Record<string, unknown> = {}, now?: () => number) {
+  return testApp(t, { basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' }, ...overrides }, now === undefined ? {} : { now })
+}
+type Tap = Parameters<typeof testApp>[0]
+
+t.test('right, wrong, missing and malformed credentials', async (t) => {
+  const { app } = await basicApp(t)
+  const table: Array<[string, Record<string, string | string[]>, number]> = [
+    ['right', { authorization: basic('me', 's3cret') }, 200],
+    ['scheme in lower case', { authorization: `basic ${Buffer.from('me:s3cret').toString('base64')}` }, 200],
+    ['wrong password', { authorization: basic('me', 'nope') }, 401],
+    ['wrong user', { authorization: basic('you', 's3cret') }, 401],
+    ['missing', {}, 401],
+    ['another scheme', { authorization: 'Bearer x' }, 401],
+    ['no colon', { authorization: `Basic ${Buffer.from('mes3cret').toString('base64')}` }, 401],
+    ['bad base64', { authorization: 'Basic %%%' }, 401],
+    ['empty', { authorization: '' }, 401],
+    ['huge', { authorization: `Basic ${'QUFB'.repeat(2000)}` }, 401]
+  ]
+  for (const [name, headers, status] of table) {
+    const response = await app.inject({ url: '/', headers })
+    t.equal(response.statusCode, status, name)
+    if (status === 401) {
+      t.equal(response.headers['www-authenticate'], CHALLENGE, `${name}: challenge`)
+      t.match(response.body, /basicAuthUser\.username and basicAuthUser\.password in config\.yaml/)
+    }
+  }
+})
+
+t.test('a password YAML reads as a number works as typed; UTF-8 and colons too', async (t) => {
+  const { app } = await testApp(t, {}, { files: {} })
+  await app.close()
+  const numeric = await basicApp(t, { basicAuthUser: { username: 'me', password: 1234 } })
+  t.equal((await numeric.app.inject({ url: '/', headers: { authorization: basic('me', '1234') } })).statusCode, 200)
+  const unicode = await basicApp(t, { basicAuthUser: { username: 'Zoë', password: 'a:b✓' } })
+  t.equal((await unicode.app.inject({ url: '/', headers: { authorization: basic('Zoë', 'a:b✓') } })).statusCode, 200)
+})
+
+t.test('a hashed password works, and /healthz needs no password', async (t) => {
+  const { app } = await basicApp(t, { basicAuthUser: { username: 'me', password: await hashPassword('s3cret', 10) } })
+  t.equal((await app.inject({ url: '/', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
+  t.equal((await app.inject({ url: '/', headers: { authorization: basic('me', 'S3cret') } })).statusCode, 401)
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+})
+
+t.test('five failures lock the address out; then 429 with Retry-After, even for the right password', async (t) => {
+  const c = clock()
+  const { app, config } = await basicApp(t, {}, c.now)
+  const from = (remoteAddress: string, authorization: string) => app.inject({ url: '/', remoteAddress, headers: { authorization } })
+  for (let i = 0; i < 5; i++) t.equal((await from('127.0.0.1', basic('me', `guess${i}`))).statusCode, 401, `failure ${i + 1}`)
+  c.tick(1500)
+  const locked = await from('127.0.0.1', basic('me', 's3cret'))
+  t.equal(locked.statusCode, 429)
+  t.equal(locked.headers['retry-after'], '59')
+  t.match(locked.body, /^Too Many Requests: too many failed logins from 127\.0\.0\.1\. Try again in 59 seconds\./)
+  t.equal((await from('127.0.0.1', '')).statusCode, 429, 'no way around it without credentials either')
+  c.tick(58_500)
+  t.equal((await from('127.0.0.1', basic('me', 's3cret'))).statusCode, 200, 'back in once the window has passed')
+  t.equal(config.rateLimiting.basicAuthMaxAttempts, 5)
+})
+
+t.test('the lock-out grows for repeated offenders', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, {}, c.now)
+  const retryAfter = async () => {
+    for (let i = 0; i < 5; i++) await app.inject({ url: '/', headers: { authorization: basic('me', 'x') } })
+    return (await app.inject({ url: '/', headers: { authorization: basic('me', 'x') } })).headers['retry-after']
+  }
+  t.equal(await retryAfter(), '60')
+  c.tick(60_000)
+  t.equal(await retryAfter(), '120')
+  c.tick(120_000)
+  t.equal(await retryAfter(), '240')
+})
+
+t.test('a valid login from another address does not unlock a locked one', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, { whitelistMode: false }, c.now)
+  for (let i = 0; i < 5; i++) await app.inject({ url: '/', remoteAddress: '10.0.0.5', headers: { authorization: basic('admin', `g${i}`) } })
+  t.equal((await app.inject({ url: '/', remoteAddress: '10.0.0.6', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
+  t.equal((await app.inject({ url: '/', remoteAddress: '10.0.0.5', headers: { authorization: basic('admin', 'g6') } })).statusCode, 429)
+})
+
+t.test('interleaving a valid login buys no extra guesses', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, { whitelistMode: false }, c.now)
+  const guess = (password: string) => app.inject({ url: '/', remoteAddress: '10.0.0.7', headers: { authorization: basic('me', password) } })
+  for (let i = 0; i < 4; i++) await guess(`wrong${i}`)
+  t.equal((await guess('s3cret')).statusCode, 200, 'the right password still works before the limit')
+  t.equal((await guess('wrong4')).statusCode, 401, 'the fifth failure')
+  t.equal((await guess('wrong5')).statusCode, 429, 'the success reset nothing')
+})
+
+t.test('a user name under attack from many addresses is locked for everyone', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, { whitelistMode: false }, c.now)
+  for (let i = 0; i < 5; i++) await app.inject({ url: '/', remoteAddress: `10.1.0.${i}`, headers: { authorization: basic('me', `g${i}`) } })
+  const locked = await app.inject({ url: '/', remoteAddress: '10.1.0.99', headers: { authorization: basic('me', 's3cret') } })
+  t.equal(locked.statusCode, 429)
+  t.match(locked.body, /too many failed logins for user "me"/)
+  t.equal((await app.inject({ url: '/', remoteAddress: '10.1.0.99', headers: { authorization: basic('other', 'x') } })).statusCode, 401, 'other names are not locked')
+})
+
+t.test('IPv6 clients are counted per /64: rotating addresses in one network buys nothing', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, { whitelistMode: false }, c.now)
+  for (let i = 1; i <= 5; i++) await app.inject({ url: '/', remoteAddress: `2001:db8:1:2::${i}`, headers: { authorization: basic(`user${i}`, 'x') } })
+  t.equal((await app.inject({ url: '/', remoteAddress: '2001:db8:1:2::99', headers: { authorization: basic('me', 's3cret') } })).statusCode, 429)
+  t.equal((await app.inject({ url: '/', remoteAddress: '2001:db8:1:3::1', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
+})
+
+t.test('a remembered login is still refused while its user name is locked', async (t) => {
+  const c = clock()
+  const { app } = await basicApp(t, { whitelistMode: false }, c.now)
+  t.equal((await app.inject({ url: '/', remoteAddress: '10.2.0.1', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
+  for (let i = 0; i < 5; i++) await app.inject({ url: '/', remoteAddress: `10.3.0.${i}`, headers: { authorization: basic('me', `g${i}`) } })
+  t.equal((await app.inject({ url: '/', remoteAddress: '10.2.0.1', headers: { authorization: basic('me', 's3cret') } })).statusCode, 429)
+})
+
+t.test('rateLimiting.basicAuthMaxAttempts: 0 turns the limit off', async (t) => {
+  const { app } = await basicApp(t, { rateLimiting: { basicAuthMaxAttempts: 0 } })
+  for (let i = 0; i < 20; i++) t.equal((await app.inject({ url: '/', headers: { authorization: basic('me', 'x') } })).statusCode, 401)
+})
+
+t.test('satisfy any: whitelisted addresses need no password; others must authenticate', async (t) => {
+  const { app } = await basicApp(t, { satisfy: 'any' })
+  const home = await app.inject({ url: '/', remoteAddress: '127.0.0.1' })
+  t.equal(home.statusCode, 200)
+  t.match(home.body, /Admitted by the whitelist entry <code>127\.0\.0\.1<\/code>/)
+  t.equal((await app.inject({ url: '/', remoteAddress: '127.0.0.2' })).statusCode, 401, 'not whitelisted: asked for a password')
+  t.equal((await app.inject({ url: '/', remoteAddress: '127.0.0.2', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
+})
+
+t.test('satisfy all: a whitelisted address still needs the password, a stranger gets 403 first', async (t) => {
+  const { app } = await basicApp(t)
+  t.equal((await app.inject({ url: '/', remoteAddress: '127.0.0.1' })).statusCode, 401)
+  const stranger = await app.inject({ url: '/', remoteAddress: '127.0.0.2', headers: { authorization: basic('me', 's3cret') } })
+  t.equal(stranger.statusCode, 403, 'the whitelist comes first: a stranger never reaches the password check')
+})
+
+t.test('every refusal is an access-log line with the user name; lock-outs are console warnings', async (t) => {
+  const c = clock()
+  const { app, config, err, lifecycle } = await basicApp(t, {}, c.now)
+  await app.inject({ url: '/' })
+  for (let i = 0; i < 6; i++) await app.inject({ url: '/', headers: { authorization: basic('bob', 'x') } })
+  await lifecycle.close()
+  const { readFileSync } = await import('node:fs')
+  const lines = readFileSync(config.logging.accessLogPath, 'utf8').split('\n').filter(Boolean)
+  t.match(lines[0], /user=- method=GET path="\/" status=401 reason=auth-required/)
+  t.match(lines[1], /user="bob" method=GET path="\/" status=401 reason=unauthorized/)
+  t.match(lines[6], /status=429 reason=rate-limited/)
+  t.match(err(), 'Unauthorized: wrong user name or password from 127.0.0.1 (user "bob").')
+  t.match(err(), 'Too many failed logins from 127.0.0.1: locked out for 60 seconds.')
+  t.match(err(), 'Too many failed logins for user "bob": locked out for 60 seconds.')
+  t.equal(err().split('\n').filter((l) => l.startsWith('Unauthorized')).length, 1, 'console lines are throttled per address')
+})
+
+t.test('a repeated Authorization header is a 400', async (t) => {
+  const { app } = await basicApp(t)
+  const response = await app.inject({ url: '/', headers: { authorization: [basic('me', 's3cret'), basic('me', 'x')] as unknown as string } })
+  t.equal(response.statusCode, 400)
+  t.match(response.body, /more than one Authorization header/)
+})
+
+t.test('start-up warns about a plain-text password and about credentials nobody can use', async (t) => {
+  t.match((await basicApp(t)).access.warnings, [/basicAuthUser\.password is stored in plain text in .*config\.yaml\. Run `tavern-server hash-password`/])
+  t.match((await basicApp(t, { basicAuthUser: { username: 'me', password: '' } })).access.warnings, [/nobody can log in until both are set/])
+  t.match((await basicApp(t, { perUserBasicAuth: true, enableUserAccounts: true })).access.warnings, [/perUserBasicAuth needs user accounts/])
+  t.same((await basicApp(t, { basicAuthUser: { username: 'me', password: await hashPassword('x', 10) } })).access.warnings, [])
+})
+
+t.test('a password that looks hashed but is not stops start-up', async (t) => {
+  await t.rejects(basicApp(t, { basicAuthUser: { username: 'me', password: '$scrypt$broken' } }), { code: 'TVS_ERR_AUTH_HASH' })
+})
+
+t.test('too many password checks at once are answered 503, and not counted as failures', async (t) => {
+  const { app } = await basicApp(t, { whitelistMode: false, basicAuthUser: { username: 'me', password: await hashPassword('s3cret', 12) } })
+  const responses = await Promise.all(Array.from({ length: 260 }, (_, i) =>
+    app.inject({ url: '/', remoteAddress: `10.${i >> 8}.${i & 255}.1`, headers: { authorization: basic(`u${i}`, 'x') } })))
+  const busy = responses.filter((r) => r.statusCode === 503)
+  t.ok(busy.length > 0, `${busy.length} answered busy`)
+  t.equal(busy[0]!.headers['retry-after'], '1')
+  t.ok(responses.every((r) => r.statusCode === 401 || r.statusCode === 503))
+})
