@@ -2,9 +2,10 @@
  * The process glue, and the only module that touches `process`: argv, environment, signals and
  * the exit code.
  */
-import { networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { runCli } from './run.js'
 import type { Io } from './serve.js'
+import { describeUser } from './user.js'
 
 function isRunning (pid: number): boolean {
   try {
@@ -25,7 +26,9 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     cwd: process.cwd(),
     pid: process.pid,
     isRunning,
-    interfaces: networkInterfaces
+    interfaces: networkInterfaces,
+    hostname,
+    user: () => describeUser(userInfo, process.getuid?.())
   }
   const outcome = await runCli(argv, io)
   if (outcome.kind === 'exit') {

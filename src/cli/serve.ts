@@ -16,6 +16,7 @@ import { Lifecycle } from '../server/lifecycle.js'
 import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
+import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
 import type { ParsedFlags } from './program.js'
 
@@ -27,6 +28,9 @@ export interface Io {
   pid: number
   isRunning (pid: number): boolean
   interfaces (): Interfaces
+  hostname (): string
+  /** Who the process runs as, for messages: `me (uid 1000)`. */
+  user (): string
 }
 
 export interface RunningServer {
@@ -75,16 +79,18 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       }
     }
 
-    const servers = new ServerSet((handler) => createServer(handler))
+    const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
+    const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
     const app = await build({ config, logger, serverFactory: servers.factory })
     const started = await start(app, servers, bindings, config.port)
+    tls?.activate(servers, lifecycle)
     print(io.stdout, banner({
       config,
       addresses: started.addresses,
       interfaces,
       whitelist,
       passwordRequired: false,
-      tls: false
+      tls: tls !== undefined
     }))
     return {
       addresses: started.addresses,

@@ -17,6 +17,8 @@ export interface Spawned {
   exited: Promise<number | null>
   /** Resolves when stdout has a line matching `pattern`, with the match. */
   waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
+  /** The same for stderr. */
+  waitForErr: (pattern: RegExp) => Promise<RegExpMatchArray>
 }
 
 export interface SpawnOptions {
@@ -41,10 +43,10 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
   })
   let out = ''
   let err = ''
-  const waiters: Array<{ pattern: RegExp, resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []
+  const waiters: Array<{ pattern: RegExp, stderr?: true, resolve: (m: RegExpMatchArray) => void, reject: (e: Error) => void }> = []
   const check = (): void => {
     for (const w of [...waiters]) {
-      const m = out.match(w.pattern)
+      const m = (w.stderr === true ? err : out).match(w.pattern)
       if (m !== null) {
         waiters.splice(waiters.indexOf(w), 1)
         w.resolve(m)
@@ -52,7 +54,7 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
     }
   }
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; check() })
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; check() })
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => {
       for (const w of waiters.splice(0)) {
@@ -68,6 +70,10 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
     exited,
     waitFor: (pattern) => new Promise((resolve, reject) => {
       waiters.push({ pattern, resolve, reject })
+      check()
+    }),
+    waitForErr: (pattern) => new Promise((resolve, reject) => {
+      waiters.push({ pattern, stderr: true, resolve, reject })
       check()
     })
   }

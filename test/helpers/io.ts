@@ -36,6 +36,8 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
     pid: 4242,
     isRunning: () => false,
     interfaces: () => interfaces,
+    hostname: () => 'tavern-test',
+    user: () => 'tester (uid 1000)',
     out: () => out,
     err: () => err
   }

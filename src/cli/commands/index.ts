@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander'
 import type { Io, RunningServer } from '../serve.js'
+import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
 
 export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
@@ -16,4 +17,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess]
+export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerCert]
