@@ -58,12 +58,14 @@ function answer (socket: Socket, first: Buffer): void {
 
 /**
  * Puts the first-byte check in front of the server's TLS handling. Connections still waiting for
- * their first bytes count as idle, so a graceful stop does not wait for them.
+ * their first bytes, or answered in plain HTTP, count as idle: a graceful stop does not wait for
+ * them.
  * @example const server = https.createServer(options, handler); answerPlainHttp(server)
  */
 export function answerPlainHttp (server: HttpsServer, timeoutMs = FIRST_BYTES_TIMEOUT_MS): void {
   const tlsListeners = server.listeners('connection') as ConnectionListener[]
   server.removeAllListeners('connection')
+  // Connections Node's HTTP server does not know of: before TLS starts, or answered in plain HTTP.
   const waiting = new Set<Socket>()
   const ignore = (): void => {}
   server.on('connection', (socket: Socket) => {
@@ -73,11 +75,11 @@ export function answerPlainHttp (server: HttpsServer, timeoutMs = FIRST_BYTES_TI
     socket.setTimeout(timeoutMs, () => socket.destroy())
     socket.once('close', () => waiting.delete(socket))
     socket.once('data', (chunk: Buffer) => {
-      waiting.delete(socket)
       if (chunk[0] !== TLS_HANDSHAKE) {
         answer(socket, chunk)
         return
       }
+      waiting.delete(socket)
       socket.setTimeout(0)
       socket.off('error', ignore)
       socket.pause()

@@ -46,14 +46,18 @@ function serial (): string {
   return bytes.toString('hex')
 }
 
-export async function makeCa (): Promise<Ca> {
+/** A root CA, or an intermediate one signed by `parent`. */
+export async function makeCa (parent?: Ca): Promise<Ca> {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+  const name = parent === undefined ? 'CN=tavern-server test CA' : 'CN=tavern-server test intermediate CA'
+  const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    name: 'CN=tavern-server test CA',
+    subject: name,
+    issuer: parent?.certificate.subject ?? name,
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + 30 * DAY),
-    keys,
+    publicKey: keys.publicKey,
+    signingKey: (parent?.keys ?? keys).privateKey,
     signingAlgorithm: EC,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -61,7 +65,7 @@ export async function makeCa (): Promise<Ca> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)
     ]
   })
-  return { cert: certificate.toString('pem'), keys, certificate }
+  return { cert: `${certificate.toString('pem')}\n`, keys, certificate }
 }
 
 /** A server certificate signed by `ca`, for localhost, 127.0.0.1 and ::1 unless told otherwise. */

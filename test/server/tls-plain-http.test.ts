@@ -118,3 +118,19 @@ t.test('a graceful stop does not wait for connections that have sent nothing yet
   await closed
   t.pass('closed at once')
 })
+
+t.test('a graceful stop does not wait for a plain-HTTP client that keeps its end open', { timeout: 10_000 }, async (t) => {
+  const { server, port } = await tlsServer(t, 3_600_000)
+  const client = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+  client.on('error', () => {})
+  let answer = ''
+  client.on('data', (chunk) => { answer += chunk.toString() })
+  const answered = once(client, 'end')
+  client.write('GET / HTTP/1.1\r\nHost: pc\r\n\r\n')
+  await answered
+  t.match(answer, /^HTTP\/1\.1 307 /)
+  t.teardown(() => client.destroy())
+  // Were the answered connection not idle, close() would wait for the client to close its end.
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  t.pass('closed at once')
+})

@@ -79,6 +79,14 @@ t.test('serves HTTPS on every address, verified against the CA, and requests kno
   }
 })
 
+t.test('a certificate file with the chain (fullchain.pem) is served whole', async (t) => {
+  const intermediate = await makeCa(ca)
+  const leaf = await issue(intermediate)
+  const { port } = await serveTls(t, { ...leaf, cert: leaf.cert + intermediate.cert })
+  // The client trusts the root only: the intermediate must come from the server.
+  t.equal((await httpsGet(`https://127.0.0.1:${port}/healthz`, { ca: ca.cert })).serial, leaf.serial)
+})
+
 t.test('offers TLS 1.2 and 1.3, never 1.1 or older', async (t) => {
   const { port } = await serveTls(t, await issue(ca))
   t.equal(await handshake(port, { ca: ca.cert, maxVersion: 'TLSv1.2' }), 'TLSv1.2')
