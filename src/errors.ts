@@ -59,11 +59,6 @@ export const TVS_ERR_LISTEN_NO_FAMILY = define<[reason: string]>(
   'No address family to listen on: %s. Set protocol.ipv4 or protocol.ipv6 to true in config.yaml (or use --enableIPv4 / --enableIPv6).'
 )
 
-export const TVS_ERR_ACCESS_INVALID_ENTRY = define<[list: string, entries: string]>(
-  'TVS_ERR_ACCESS_INVALID_ENTRY',
-  'Invalid %s entries; fix or remove them:\n%s'
-)
-
 export const TVS_ERR_TLS_MISSING = define<[files: string, configPath: string]>(
   'TVS_ERR_TLS_MISSING',
   'HTTPS is on, but %s. Run tavern-server cert (with the same --configPath, --certPath and --keyPath, if you use them) to make a self-signed certificate for this computer, or set ssl.certPath and ssl.keyPath in %s (or --certPath and --keyPath) to your files.'
@@ -107,6 +102,11 @@ export const TVS_ERR_TLS_CERT_EXISTS = define<[files: string]>(
 export const TVS_ERR_TLS_CERT_WRITE = define<[file: string, reason: string]>(
   'TVS_ERR_TLS_CERT_WRITE',
   'Cannot write %s: %s. Make its folder writable, or choose other paths with --certPath and --keyPath (ssl.certPath and ssl.keyPath in config.yaml).'
+)
+
+export const TVS_ERR_ACCESS_INVALID_ENTRY = define<[list: string, entries: string]>(
+  'TVS_ERR_ACCESS_INVALID_ENTRY',
+  'Invalid %s entries; fix or remove them:\n%s'
 )
 
 /** Every error above carries a `code`; start-up failures are reported by code and message. */

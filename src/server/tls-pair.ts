@@ -115,7 +115,7 @@ export function readTlsPair (ssl: SslConfig, user: string, configPath: string, n
   const key = keyObject.export({ type: 'pkcs8', format: 'pem' }) as string
   try {
     // What the servers will do with the pair, done once here so that a refusal (a key too weak
-    // for OpenSSL's security level, a broken chain) is reported now, naming the files.
+    // for OpenSSL's security level) is reported now, naming the files.
     createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION })
   } catch (error) {
     throw new TVS_ERR_TLS_REJECTED(ssl.certPath, ssl.keyPath, (error as Error).message, { cause: error })

@@ -70,7 +70,7 @@ export function answerPlainHttp (server: HttpsServer, timeoutMs = FIRST_BYTES_TI
   const ignore = (): void => {}
   server.on('connection', (socket: Socket) => {
     waiting.add(socket)
-    // A reset before the first byte concerns nobody; after it, TLS or the answer handles errors.
+    // Errors before TLS takes over (a reset, a client gone before its answer) concern nobody.
     socket.on('error', ignore)
     socket.setTimeout(timeoutMs, () => socket.destroy())
     socket.once('close', () => waiting.delete(socket))

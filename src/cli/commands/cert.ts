@@ -22,7 +22,7 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9
  */
 export function certificateNames (hostname: string, interfaces: Interfaces): { commonName: string, names: string[] } {
   const host = hostname.trim().toLowerCase()
-  const hostNames = DNS_NAME.test(host) ? [host, ...(host.includes('.') ? [] : [`${host}.local`])] : []
+  const hostNames = DNS_NAME.test(host) && host !== 'localhost' ? [host, ...(host.includes('.') ? [] : [`${host}.local`])] : []
   const addresses = Object.values(interfaces).flatMap((list) => list ?? [])
     .filter((info) => !info.internal && !info.address.toLowerCase().startsWith('fe80:'))
     .map((info) => info.address)
