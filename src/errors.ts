@@ -59,6 +59,51 @@ export const TVS_ERR_LISTEN_NO_FAMILY = define<[reason: string]>(
   'No address family to listen on: %s. Set protocol.ipv4 or protocol.ipv6 to true in config.yaml (or use --enableIPv4 / --enableIPv6).'
 )
 
+export const TVS_ERR_TLS_MISSING = define<[files: string, configPath: string]>(
+  'TVS_ERR_TLS_MISSING',
+  'HTTPS is on, but %s. Run tavern-server cert (with the same --configPath, --certPath and --keyPath, if you use them) to make a self-signed certificate for this computer, or set ssl.certPath and ssl.keyPath in %s (or --certPath and --keyPath) to your files.'
+)
+export const TVS_ERR_TLS_UNREADABLE = define<[what: string, file: string, user: string, reason: string]>(
+  'TVS_ERR_TLS_UNREADABLE',
+  'Cannot read the TLS %s file %s as %s, the user the server runs as: %s. Give that user read access (for a key: make it the owner, mode 0600, rather than opening the file to everyone), or run the server as the owner of the file.'
+)
+export const TVS_ERR_TLS_BAD_CERT = define<[file: string, reason: string]>(
+  'TVS_ERR_TLS_BAD_CERT',
+  'The TLS certificate file %s is not a PEM certificate%s. Expected text starting with -----BEGIN CERTIFICATE----- (the certificate first, then any intermediate certificates, as in fullchain.pem).'
+)
+export const TVS_ERR_TLS_BAD_KEY = define<[file: string, reason: string]>(
+  'TVS_ERR_TLS_BAD_KEY',
+  'The TLS key file %s is not a PEM private key%s. Expected text starting with -----BEGIN PRIVATE KEY----- (or RSA / EC / ENCRYPTED PRIVATE KEY).'
+)
+export const TVS_ERR_TLS_PASSPHRASE_MISSING = define<[file: string]>(
+  'TVS_ERR_TLS_PASSPHRASE_MISSING',
+  'The TLS key %s is encrypted and no passphrase was given. Set the environment variable TAVERN_SSL_KEYPASSPHRASE (it stays out of the process list), ssl.keyPassphrase in config.yaml, or --keyPassphrase.'
+)
+export const TVS_ERR_TLS_PASSPHRASE_WRONG = define<[file: string]>(
+  'TVS_ERR_TLS_PASSPHRASE_WRONG',
+  'The passphrase for the TLS key %s is wrong. Check TAVERN_SSL_KEYPASSPHRASE, ssl.keyPassphrase or --keyPassphrase, whichever you set.'
+)
+export const TVS_ERR_TLS_KEY_MISMATCH = define<[key: string, cert: string]>(
+  'TVS_ERR_TLS_KEY_MISMATCH',
+  'The TLS key %s does not belong to the certificate %s. Use the key made together with this certificate (for Let\'s Encrypt, privkey.pem beside fullchain.pem), or make a new pair with tavern-server cert --force.'
+)
+export const TVS_ERR_TLS_EXPIRED = define<[file: string, date: string]>(
+  'TVS_ERR_TLS_EXPIRED',
+  'The TLS certificate %s expired on %s. Renew it, or make a new self-signed one with tavern-server cert --force.'
+)
+export const TVS_ERR_TLS_REJECTED = define<[cert: string, key: string, reason: string]>(
+  'TVS_ERR_TLS_REJECTED',
+  'The TLS certificate %s with the key %s cannot be used: %s. Make a new pair (tavern-server cert --force makes one that works).'
+)
+export const TVS_ERR_TLS_CERT_EXISTS = define<[files: string]>(
+  'TVS_ERR_TLS_CERT_EXISTS',
+  '%s. tavern-server cert does not replace an existing certificate or key; add --force to replace them (devices that accepted the old certificate will warn once more).'
+)
+export const TVS_ERR_TLS_CERT_WRITE = define<[file: string, reason: string]>(
+  'TVS_ERR_TLS_CERT_WRITE',
+  'Cannot write %s: %s. Make its folder writable, or choose other paths with --certPath and --keyPath (ssl.certPath and ssl.keyPath in config.yaml).'
+)
+
 export const TVS_ERR_ACCESS_INVALID_ENTRY = define<[list: string, entries: string]>(
   'TVS_ERR_ACCESS_INVALID_ENTRY',
   'Invalid %s entries; fix or remove them:\n%s'

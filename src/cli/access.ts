@@ -22,7 +22,7 @@ import { createAccessRecorder } from '../log/access-recorder.js'
 import type { Logger } from '../log/console.js'
 import type { Lifecycle } from '../server/lifecycle.js'
 import type { BasicAuth, SecurityPolicy } from '../server/security-policy.js'
-import { watchFiles } from '../server/watch-files.js'
+import { watchFiles } from '../server/file-watch.js'
 
 export interface AccessSetup {
   policy: SecurityPolicy
@@ -109,6 +109,12 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   const whitelist = config.whitelistMode ? { current: compileWhitelist(config, docker.rules) } : undefined
   const basicAuth = config.basicAuthMode ? createBasicAuth(config, now) : undefined
   const none = compileIpRules([], 'whitelist')
+  // Everything that can fail at start-up is done before anything is registered to be closed.
+  const log = openLog(config, logger)
+  if (log !== undefined) {
+    lifecycle.onReload(() => log.reopen())
+    lifecycle.onClose(() => log.close())
+  }
 
   // What can change without a restart: the whitelist and the Basic auth credentials.
   let credentials = JSON.stringify(basicCredentials(config))
@@ -141,13 +147,11 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   }
   if (whitelist !== undefined || basicAuth !== undefined) {
     lifecycle.onReload(reload)
-    lifecycle.onClose(watchFiles([config.configPath, join(config.baseDir, WHITELIST_FILE)], reload))
-  }
-
-  const log = openLog(config, logger)
-  if (log !== undefined) {
-    lifecycle.onReload(() => log.reopen())
-    lifecycle.onClose(() => log.close())
+    const watch = watchFiles([config.configPath, join(config.baseDir, WHITELIST_FILE)], reload, {
+      /* c8 ignore next -- the base directory exists: config.yaml was just read from it */
+      onError: (error, folder) => { options.printError(`Not watching ${folder} for changes (${error.message}); kill -HUP reloads instead.`) }
+    })
+    lifecycle.onClose(() => { watch.close() })
   }
 
   return {

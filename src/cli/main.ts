@@ -2,10 +2,11 @@
  * The process glue, and the only module that touches `process`: argv, environment, signals and
  * the exit code.
  */
-import { hostname, networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
 import { runCli } from './run.js'
 import type { Io } from './serve.js'
+import { describeUser } from './user.js'
 
 function isRunning (pid: number): boolean {
   try {
@@ -30,7 +31,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     isRunning,
     interfaces: networkInterfaces,
     hostname,
-    containerProbe: systemProbe
+    containerProbe: systemProbe,
+    user: () => describeUser(userInfo, process.getuid?.())
   }
   const outcome = await runCli(argv, io)
   if (outcome.kind === 'exit') {

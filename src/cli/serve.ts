@@ -17,6 +17,7 @@ import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
 import { setUpAccess } from './access.js'
+import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
 import type { ParsedFlags } from './program.js'
 
@@ -35,6 +36,8 @@ export interface Io {
   hostname (): string
   /** Tells whether the server runs in a container, and finds the Docker host there. */
   containerProbe: ContainerProbe
+  /** Who the process runs as, for messages: `me (uid 1000)`. */
+  user (): string
 }
 
 export interface RunningServer {
@@ -92,16 +95,18 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       }
     }
 
-    const servers = new ServerSet((handler) => createServer(handler))
+    const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
+    const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
     const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
     const started = await start(app, servers, bindings, config.port)
+    tls?.activate(servers, lifecycle)
     print(io.stdout, banner({
       config,
       addresses: started.addresses,
       interfaces,
       whitelist: access.whitelist(),
       passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
-      tls: false
+      tls: tls !== undefined
     }))
     return {
       addresses: started.addresses,

@@ -38,10 +38,12 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** The clock of the brute-force limits. */
   now?: () => number
+  /** The base directory to use (default: a fresh temporary one). */
+  dir?: string
 }
 
 export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'tavern-app-'))
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tavern-app-'))
   writeFileSync(join(dir, 'config.yaml'), dump(overrides))
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text)
   const load = (): Config => loadConfig({ cwd: dir, env: options.env ?? {} }).config
@@ -51,10 +53,11 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
   const streams = { stdout: { write: (s: string) => { out += s } }, stderr: { write: (s: string) => { err += s } } }
   const logger = createConsoleLogger(config.logging.minLogLevel, streams)
   const lifecycle = new Lifecycle()
+  t.teardown(() => lifecycle.close())
   const access = await setUpAccess({
     config,
     reloadConfig: load,
-    hostname: options.hostname ?? 'testhost',
+    hostname: options.hostname ?? 'tavern-test',
     probe: options.probe ?? NOT_IN_CONTAINER,
     logger,
     lifecycle,
@@ -68,9 +71,6 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
     policy: access.policy,
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
-  t.teardown(async () => {
-    await app.close()
-    await lifecycle.close()
-  })
+  t.teardown(() => app.close())
   return { app, config, access, lifecycle, dir, out: () => out, err: () => err }
 }

@@ -46,8 +46,9 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
     pid: 4242,
     isRunning: () => false,
     interfaces: () => interfaces,
-    hostname: () => 'testhost',
+    hostname: () => 'tavern-test',
     containerProbe: NOT_IN_CONTAINER,
+    user: () => 'tester (uid 1000)',
     out: () => out,
     err: () => err
   }

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander'
 import type { Io, RunningServer } from '../serve.js'
+import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
 import { registerHashPassword } from './hash-password.js'
 
@@ -17,4 +18,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerHashPassword]
+export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerHashPassword, registerCert]
