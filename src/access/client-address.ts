@@ -54,19 +54,24 @@ function single (headers: IncomingHttpHeaders, name: string): string | undefined
   return Array.isArray(value) ? value.join(',') : value
 }
 
+/** A connection's peer, worked out once per connection. */
+export interface Peer {
+  /** The client address when nothing is forwarded: the peer itself. */
+  readonly direct: ClientAddress
+  /** Whether the peer is a trusted proxy, whose forwarded headers count. */
+  readonly trusted: boolean
+}
+
 export interface ClientAddressResolver {
+  peer (address: Address): Peer
   /** Throws BadForwardedHeader for a garbage header from a trusted proxy (a 400). */
-  resolve (peer: Address, headers: IncomingHttpHeaders): ClientAddress
+  resolve (peer: Peer, headers: IncomingHttpHeaders): ClientAddress
 }
 
 /**
  * @example createClientAddressResolver(trustedProxies, { xRealIp: true, xForwardedFor: true, cfConnectingIp: false })
  */
 export function createClientAddressResolver (trusted: IpMatcher, enabled: ForwardedHeaders): ClientAddressResolver {
-  const direct = (peer: Address): ClientAddress => {
-    const text = formatAddress(peer)
-    return { ip: text, parsed: peer, peer: text, parsedPeer: peer, forwarded: false }
-  }
   const via = (peer: Address, client: Address): ClientAddress => ({
     ip: formatAddress(client), parsed: client, peer: formatAddress(peer), parsedPeer: peer, forwarded: true
   })
@@ -77,8 +82,16 @@ export function createClientAddressResolver (trusted: IpMatcher, enabled: Forwar
   }
 
   return {
-    resolve (peer, headers) {
-      if (trusted.matchParsed(peer) === undefined) return direct(peer)
+    peer (address) {
+      const text = formatAddress(address)
+      return {
+        direct: { ip: text, parsed: address, peer: text, parsedPeer: address, forwarded: false },
+        trusted: trusted.matchParsed(address) !== undefined
+      }
+    },
+    resolve ({ direct, trusted: isTrusted }, headers) {
+      if (!isTrusted) return direct
+      const peer = direct.parsed
       // Cloudflare's header names the visitor itself; it wins when enabled.
       const cf = enabled.cfConnectingIp ? single(headers, 'cf-connecting-ip') : undefined
       if (cf !== undefined) return one(peer, 'CF-Connecting-IP', cf)
@@ -98,7 +111,7 @@ export function createClientAddressResolver (trusted: IpMatcher, enabled: Forwar
       }
       const real = enabled.xRealIp ? single(headers, 'x-real-ip') : undefined
       if (real !== undefined) return one(peer, 'X-Real-IP', real)
-      return direct(peer)
+      return direct
     }
   }
 }

@@ -3,6 +3,7 @@
  * server under the hostile site's name (CVE-2025-59159 in SillyTavern). Such requests carry that
  * name in the Host header; only names that really mean this server are accepted.
  */
+import { BoundedMap } from '../log/bounded.js'
 import { parseAddress } from './ip-address.js'
 
 export interface HostGuard {
@@ -36,13 +37,24 @@ export function createHostGuard (ownNames: readonly string[], extra: readonly st
       exact.add(name)
     }
   }
+  const decide = (host: string): boolean => {
+    const name = hostName(host)
+    if (exact.has(name) || name === 'localhost' || name.endsWith('.localhost')) return true
+    // IP literals: a rebinding attack needs a name, an address cannot be rebound.
+    if (name.startsWith('[') ? parseAddress(name.slice(1, -1)) !== undefined : parseAddress(name) !== undefined) return true
+    return suffixes.some((suffix) => name.endsWith(suffix))
+  }
+  // A server is reached by a handful of names: remember the answers (bounded, so a client
+  // sending made-up names cannot grow it).
+  const answers = new BoundedMap<string, boolean>(256)
   return {
     allows (host) {
-      const name = hostName(host)
-      if (exact.has(name) || name === 'localhost' || name.endsWith('.localhost')) return true
-      // IP literals: a rebinding attack needs a name, an address cannot be rebound.
-      if (name.startsWith('[') ? parseAddress(name.slice(1, -1)) !== undefined : parseAddress(name) !== undefined) return true
-      return suffixes.some((suffix) => name.endsWith(suffix))
+      let answer = answers.get(host)
+      if (answer === undefined) {
+        answer = decide(host)
+        answers.set(host, answer)
+      }
+      return answer
     }
   }
 }

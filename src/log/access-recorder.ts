@@ -18,7 +18,7 @@ export interface RequestFacts {
 
 export interface AccessRecorder {
   /** An admitted request: recorded the first time its client address is seen. */
-  admitted (facts: RequestFacts): void
+  admitted (ip: string, facts: () => RequestFacts): void
   /**
    * A refused request: always in the access log; on the console (unless `consoleLine` is
    * undefined), throttled per address.
@@ -63,9 +63,10 @@ export function createAccessRecorder (log: AccessLog | undefined, logger: Logger
   }
   if (log === undefined) return { admitted () {}, refused () {}, warn }
   return {
-    admitted (facts) {
-      if (known.has(facts.client.ip)) return
-      known.set(facts.client.ip, true)
+    admitted (ip, describe) {
+      if (known.has(ip)) return
+      known.set(ip, true)
+      const facts = describe()
       logger.info(`New connection from ${facts.client.ip}; User Agent: ${printable(facts.userAgent)}`)
       write(facts, undefined, 'allowed')
     },

@@ -10,10 +10,10 @@ import { VerifierBusy } from '../access/basic-auth.js'
 import type { BasicAuthChecker } from '../access/basic-auth.js'
 import { parseBasic } from '../access/basic-credentials.js'
 import { BadForwardedHeader } from '../access/client-address.js'
-import type { ClientAddress, ClientAddressResolver } from '../access/client-address.js'
+import type { ClientAddress, ClientAddressResolver, Peer } from '../access/client-address.js'
 import { hostName } from '../access/host-guard.js'
 import type { HostGuard } from '../access/host-guard.js'
-import { formatAddress, parseAddress } from '../access/ip-address.js'
+import { parseAddress } from '../access/ip-address.js'
 import type { Address } from '../access/ip-address.js'
 import type { RuleSource } from '../access/ip-rules.js'
 import type { FailureLimiter } from '../access/failure-limiter.js'
@@ -59,7 +59,7 @@ export interface SecurityPolicy {
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 const PEER = Symbol('tavern-server.peer')
-type PeerSocket = Socket & { [PEER]?: Address }
+type PeerSocket = Socket & { [PEER]?: Peer }
 
 function facts (request: FastifyRequest, user = request.user): RequestFacts {
   return {
@@ -131,7 +131,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         return
       }
       // Node writes the peer as an IP address, which always parses.
-      peer = parseAddress(address) as Address
+      peer = resolver.peer(parseAddress(address) as Address)
       socket[PEER] = peer
     }
     try {
@@ -139,8 +139,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     } catch (error) {
       /* c8 ignore next -- resolve() throws nothing else; anything else is a bug for Fastify's 500 */
       if (!(error instanceof BadForwardedHeader)) throw error
-      const text = formatAddress(peer)
-      request.client = { ip: text, parsed: peer, peer: text, parsedPeer: peer, forwarded: false }
+      request.client = peer.direct
       const message = `Bad Request: ${error.message}.`
       deny(request, reply, 400, 'bad-request', message, message)
       return
@@ -291,7 +290,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
 
   // Last: the request is admitted. The first one from each address is logged.
   const connectionLog: Hook = (request, _reply, done) => {
-    recorder.admitted(facts(request))
+    recorder.admitted(request.client.ip, () => facts(request))
     done()
   }
   app.addHook('onRequest', connectionLog)

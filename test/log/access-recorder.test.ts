@@ -27,9 +27,9 @@ const request = (ip: string, ua = 'Mozilla/5.0') => ({ client: { ip, peer: ip, f
 
 t.test('the first admitted request from an address is a console line and a log line', async (t) => {
   const s = setUp(t)
-  s.recorder.admitted(request('192.168.1.5'))
-  s.recorder.admitted(request('192.168.1.5'))
-  s.recorder.admitted({ ...request('203.0.113.7', 'x\u001b[2J'), client: { ip: '203.0.113.7', peer: '127.0.0.1', forwarded: true } })
+  s.recorder.admitted('192.168.1.5', () => request('192.168.1.5'))
+  s.recorder.admitted('192.168.1.5', () => request('192.168.1.5'))
+  s.recorder.admitted('203.0.113.7', () => ({ ...request('203.0.113.7', 'x\u001b[2J'), client: { ip: '203.0.113.7', peer: '127.0.0.1', forwarded: true } }))
   t.equal(s.out(), 'New connection from 192.168.1.5; User Agent: Mozilla/5.0\nNew connection from 203.0.113.7; User Agent: x\\x1b[2J\n')
   t.same(await s.lines(), [
     '2026-11-25T10:00:00.000Z client=192.168.1.5 forwarded_from=- user=- method=GET path="/" status=- reason=allowed ua="Mozilla/5.0"',
@@ -50,7 +50,7 @@ t.test('every refusal is logged; the console gets one line per address per minut
 
 t.test('a scan of distinct addresses keeps memory bounded and the log complete', async (t) => {
   const s = setUp(t, false)
-  for (let i = 0; i < KNOWN_ADDRESSES + 5000; i++) s.recorder.admitted(request(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`))
+  for (let i = 0; i < KNOWN_ADDRESSES + 5000; i++) { const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`; s.recorder.admitted(ip, () => request(ip)) }
   t.equal(s.out(), '', 'with the access log off, the console says nothing')
 })
 
