@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerFactory } from 'f
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { homePage } from './home-page.js'
+import { lazySchemaCompilers } from './schema-compilers.js'
 
 export interface BuildOptions {
   config: Config
@@ -28,6 +29,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger.child({}, { level: quieter(options.logger.level) }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
 
