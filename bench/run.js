@@ -29,7 +29,7 @@ import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_
 import { median, ratios } from './lib/stats.js'
 
 const PLANS = {
-  full: { rounds: 5, duration: 5, warmup: 2, connections: 50, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
+  full: { rounds: 5, duration: 4, warmup: 2, connections: 50, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
   quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }
@@ -72,9 +72,12 @@ async function startTarget (target, { dir, fixtures, pinning }) {
     target.ca = made.tls?.ca
     target.caPath = made.tls?.caPath
     const where = { dir: join(dir, slug(target.name)), cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }
-    target.server = target.baseline
-      ? await startBaseline({ ...where, tls: made.tls })
-      : await startTavern({ ...where, bin, config: resolve(spec.config, made) ?? {}, flags: resolve(spec.flags, made) ?? [] })
+    const config = resolve(spec.config, made) ?? {}
+    const flags = resolve(spec.flags, made) ?? []
+    target.launch = () => target.baseline
+      ? startBaseline({ ...where, tls: made.tls })
+      : startTavern({ ...where, bin, config, flags })
+    target.server = await target.launch()
   } catch (error) {
     target.reason = error.message
   }
@@ -94,6 +97,11 @@ async function baselineAnswers (baselines) {
   return answers
 }
 
+/**
+ * Rounds of every target in turn, the order reversed every other round. Each round after the
+ * first starts every server afresh, so what one process happens to be like (where its memory
+ * landed, what its JIT chose) is spread over the medians instead of tilting a ratio.
+ */
 async function measureRounds (targets, { load, pinning }) {
   const run = async (target, duration) => {
     const before = cpuMs(target.server.proc.pid)
@@ -107,13 +115,16 @@ async function measureRounds (targets, { load, pinning }) {
     })
     return { ...result, cpuUs: (cpuMs(target.server.proc.pid) - before) * 1000 / result.requests }
   }
-  log(`warm-up: ${targets.length} servers × ${plan.warmup} s`)
-  for (const target of targets) await run(target, plan.warmup)
   for (let round = 0; round < plan.rounds; round++) {
     const order = round % 2 === 0 ? targets : [...targets].reverse()
-    log(`round ${round + 1} of ${plan.rounds}`)
+    log(`round ${round + 1} of ${plan.rounds}: ${round === 0 ? '' : 'fresh servers, '}${plan.warmup} s warm-up and ${plan.duration} s each`)
     for (const target of order) {
       try {
+        if (round > 0) {
+          await target.server.proc.stop()
+          target.server = await target.launch()
+        }
+        await run(target, plan.warmup)
         target.runs[round] = await run(target, plan.duration)
       } catch (error) {
         target.runs[round] = { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, cpuUs: Number.NaN, errors: 0 }

@@ -77,8 +77,10 @@ function floodTable (results) {
   if (f.reason !== undefined) {
     return table(header, [[`${f.caseName}`, `not measured: ${f.reason}`, DASH, DASH, DASH, DASH, DASH, `p99 < ${f.targetMs} ms, all 200`, DASH]])
   }
+  // autocannon times in whole milliseconds.
+  const whole = (value) => Number.isFinite(value) && value < 1 ? '< 1' : ms(value)
   return table(header, f.rows.map((r) => [
-    r.label, ms(r.p50), ms(r.p99), ms(r.max), num(r.errors),
+    r.label, whole(r.p50), whole(r.p99), whole(r.max), num(r.errors),
     r.flood === undefined ? DASH : num(r.flood.rps),
     r.flood === undefined ? DASH : Object.entries(r.flood.statuses).map(([status, n]) => `${status}: ${num(n)}`).join(', '),
     r.targeted ? `p99 < ${f.targetMs} ms, all 200` : DASH,
@@ -111,12 +113,12 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 - Node.js ${m.node}, Fastify ${m.fastify}; load generator ${load.name} ${load.version}, ${plan.connections}
   connections, keep-alive, no pipelining, in its own process.
 - ${pinning === undefined ? 'No CPU pinning (taskset or a second core is missing): servers and load generator share the cores.' : `Servers pinned to CPU ${pinning.server}, the load generator to CPU ${pinning.load} (taskset), so they never share a core.`}
-- Throughput: \`GET ${results.route}\` (\`ok\\n\`, the same bytes from every server), ${plan.warmup} s warm-up per
-  server, then ${plan.rounds} round${plan.rounds === 1 ? '' : 's'} of ${plan.duration} s per server, the order reversed every other round;
-  req/s and latencies are medians over rounds; a ratio is the median of the per-round ratios.
-  All servers run side by side (idle ones cost nothing measurable), each its own process:
-  tavern-server is the real command (\`node bin/tavern-server.js --port 0\`) in a base directory
-  holding the case's config.yaml; the baselines are \`bench/baseline-server.js\`.
+- Throughput: \`GET ${results.route}\` (\`ok\\n\`, the same bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
+  every server in turn (the order reversed every other round) gets ${plan.warmup} s of warm-up, then ${plan.duration} s measured.
+  Each round starts every server afresh, so no single process tilts a ratio. req/s and
+  latencies are medians over rounds; a ratio is the median of the per-round ratios. Each server
+  is its own process: tavern-server is the real command (\`node bin/tavern-server.js --port 0\`)
+  in a base directory holding the case's config.yaml; the baselines are \`bench/baseline-server.js\`.
 - A case is measured only after its precheck proves the gate active (an address off the whitelist
   gets 403, a request without credentials 401, the TLS handshake verifies against the case's CA).
 
