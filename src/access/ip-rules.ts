@@ -10,6 +10,8 @@
 import { TVS_ERR_ACCESS_INVALID_ENTRY } from '../errors.js'
 import { formatAddress, nextV6, parseAddress, parseV4, parseV6, prefixV6, unmapV6, V4_END, V6_END } from './ip-address.js'
 import type { Address } from './ip-address.js'
+import { scanEntry } from './ip-scan.js'
+import type { SpanSink } from './ip-scan.js'
 
 /** One entry as written, and where: `config.yaml:14 whitelist[2]`, `whitelist.txt:3`. */
 export interface RuleSource {
@@ -134,28 +136,48 @@ function parseWildcard6 (entry: string): Parsed {
   return span6(lo, hi)
 }
 
-function hint (entry: string): string | undefined {
+/** Entries that parse but admit nobody, or everybody by accident. */
+function special (entry: string): string | undefined {
   if (entry === '*') return 'a bare * is not an entry; 0.0.0.0/0 and ::/0 admit everyone, which is the same as whitelistMode: false'
   if (entry === '0.0.0.0') return '0.0.0.0 matches no real client; to admit every IPv4 address write 0.0.0.0/0 (or set whitelistMode: false)'
   if (entry === '::' || entry === '[::]') return ':: matches no real client; to admit every IPv6 address write ::/0'
+  return undefined
+}
+
+/** What a person probably meant by an entry that does not parse. */
+function hint (entry: string): string | undefined {
   if (entry.includes('%')) return 'IPv6 zone ids (%eth0) are not supported; write the address without them'
   if (/^\[.*\]$/.test(entry)) return `write IPv6 addresses without brackets: ${entry.slice(1, -1)}`
-  if (/[g-z]/i.test(entry) && !entry.includes(':')) {
+  if (!entry.includes(':') && /[g-z]/i.test(entry)) {
     return 'host names are not supported; write the device\'s IP address (tavern-server check-access shows what the server sees)'
   }
   return undefined
 }
 
-function parseEntry (raw: string): Parsed {
-  const entry = raw.trim()
-  const problem = hint(entry)
-  if (problem !== undefined) throw new EntryError(problem)
+function parseSyntax (entry: string): Parsed {
   if (entry.includes('/')) return parseCidr(entry)
   if (entry.includes('-')) return parseRange(entry)
   if (entry.includes('*')) return entry.includes(':') ? parseWildcard6(entry) : parseWildcard4(entry)
   const address = parseAddress(entry)
   if (address === undefined) throw new EntryError('not an IP address, CIDR, wildcard or range')
   return address.family === 4 ? span4(address.value, address.value) : span6(address.value, address.value)
+}
+
+/**
+ * One entry's spans. The hints are looked for only when the entry does not parse: none of them
+ * applies to an entry that does, and a 100,000-entry list should not run them 100,000 times.
+ */
+function parseEntry (raw: string): Parsed {
+  const entry = raw.trim()
+  const problem = special(entry)
+  if (problem !== undefined) throw new EntryError(problem)
+  try {
+    return parseSyntax(entry)
+  } catch (error) {
+    /* c8 ignore next -- only EntryError is expected from parsing; anything else is a bug */
+    if (!(error instanceof EntryError)) throw error
+    throw new EntryError(hint(entry) ?? error.message)
+  }
 }
 
 /**
@@ -174,53 +196,54 @@ export function networkOf (cidr: string): string | undefined {
   }
 }
 
-/** Spans collected while parsing, as parallel arrays (no object per span). */
-class Spans<K extends Key> {
-  lo: K[] = []
-  end: K[] = []
-  label: number[] = []
+/** IPv4 spans collected while parsing: parallel typed arrays that grow, no object per span. */
+class Spans4 implements SpanSink<number> {
+  lo = new Float64Array(1024)
+  end = new Float64Array(1024)
+  label = new Float64Array(1024)
+  size = 0
 
-  add (span: Span<K>, label: number): void {
-    this.lo.push(span.lo)
-    this.end.push(span.end)
+  add (lo: number, end: number, label: number): void {
+    if (this.size === this.lo.length) {
+      for (const key of ['lo', 'end', 'label'] as const) {
+        const bigger = new Float64Array(this.size * 2)
+        bigger.set(this[key])
+        this[key] = bigger
+      }
+    }
+    this.lo[this.size] = lo
+    this.end[this.size] = end
+    this.label[this.size++] = label
+  }
+}
+
+/** IPv6 spans collected while parsing: keys are text. */
+class Spans6 implements SpanSink<string> {
+  readonly lo: string[] = []
+  readonly end: string[] = []
+  readonly label: number[] = []
+
+  add (lo: string, end: string, label: number): void {
+    this.lo.push(lo)
+    this.end.push(end)
     this.label.push(label)
   }
 }
 
-const ID_SPACE = 2 ** 20
-
-/** Span ids sorted by start, then by rule order. */
-function sortedOrder<K extends Key> ({ lo }: Spans<K>, family: 4 | 6): number[] {
-  const n = lo.length
-  if (family === 4 && n < ID_SPACE) {
-    // start * 2^20 + id is exact in a double (< 2^52), and a typed array sorts natively.
-    const keys = new Float64Array(n)
-    for (let id = 0; id < n; id++) keys[id] = (lo[id] as number) * ID_SPACE + id
-    keys.sort()
-    return Array.from(keys, (k) => k % ID_SPACE)
+/** Sorts in place and drops repeats; returns how many values are left. */
+function sortUnique<K extends Key> (values: { [i: number]: K, length: number, sort (): unknown }): number {
+  values.sort() // numbers in a typed array sort numerically; same-length hex keys (and V6_END) sort as text
+  let kept = 0
+  for (let k = 0; k < values.length; k++) {
+    if (k === 0 || values[k] !== values[kept - 1]) values[kept++] = values[k] as K
   }
-  // Ids grow with rule order, so ties on the start keep the list's order.
-  return Array.from(lo.keys()).sort((a, b) => (lo[a] as K) < (lo[b] as K) ? -1 : (lo[a] as K) > (lo[b] as K) ? 1 : a - b)
-}
-
-/** Every span start and end, sorted, without repeats. */
-function sortedPoints<K extends Key> ({ lo, end }: Spans<K>, family: 4 | 6): K[] {
-  let all: K[]
-  if (family === 4) {
-    const points = new Float64Array(lo.length * 2)
-    points.set(lo as number[])
-    points.set(end as number[], lo.length)
-    all = Array.from(points.sort()) as K[]
-  } else {
-    all = [...lo, ...end].sort() // same-length hex keys (and V6_END): text order is numeric order
-  }
-  return all.filter((p, k) => k === 0 || p !== all[k - 1])
+  return kept
 }
 
 /** A binary min-heap of span ids, ordered by label (rule order). */
 class MinHeap {
   #items: number[] = []
-  constructor (private readonly key: readonly number[]) {}
+  constructor (private readonly key: ArrayLike<number>) {}
 
   get size (): number { return this.#items.length }
   get top (): number { return this.#items[0] as number }
@@ -258,65 +281,164 @@ class MinHeap {
 }
 
 /**
- * Disjoint segments [start, next), each labelled with the first rule covering it: a sweep over
- * the span ends with a min-heap of the open spans, dropping closed ones when they reach the top.
+ * Disjoint segments [start, next), each labelled with the first rule covering it. They are built
+ * over ranks: every span start and end, sorted without repeats, is a point, and a span is given as
+ * the ranks of its two points. Spans are bucketed by start (a counting sort), then a sweep over the
+ * points keeps the open spans in a min-heap by rule order, dropping closed ones when they reach
+ * the top. Only numbers are compared, whatever the address family.
  */
-class Segments<K extends Key> {
-  readonly starts: K[] = []
-  readonly nexts: K[] = []
+class Segments {
+  readonly starts: number[] = []
+  readonly nexts: number[] = []
   readonly labels: number[] = []
 
-  constructor (spans: Spans<K>, family: 4 | 6) {
-    const { lo, end, label } = spans
-    const order = sortedOrder(spans, family)
-    const points = sortedPoints(spans, family)
+  constructor (loRank: ArrayLike<number>, endRank: ArrayLike<number>, label: ArrayLike<number>, pointCount: number) {
+    const n = loRank.length
+    const first = new Uint32Array(pointCount + 1)
+    for (let id = 0; id < n; id++) {
+      const r = (loRank[id] as number) + 1
+      first[r] = (first[r] as number) + 1
+    }
+    for (let p = 0; p < pointCount; p++) first[p + 1] = (first[p + 1] as number) + (first[p] as number)
+    // order[first[p] .. first[p + 1]) are the spans starting at point p.
+    const order = new Uint32Array(n)
+    const fill = first.slice(0, pointCount)
+    for (let id = 0; id < n; id++) {
+      const r = loRank[id] as number
+      order[fill[r] as number] = id
+      fill[r] = (fill[r] as number) + 1
+    }
     const open = new MinHeap(label)
-    let next = 0
-    for (let p = 0; p < points.length - 1; p++) {
-      const at = points[p] as K
-      while (next < order.length && lo[order[next] as number] === at) open.push(order[next++] as number)
-      while (open.size > 0 && (end[open.top] as K) <= at) open.pop()
+    for (let p = 0; p < pointCount - 1; p++) {
+      for (let k = first[p] as number; k < (first[p + 1] as number); k++) open.push(order[k] as number)
+      while (open.size > 0 && (endRank[open.top] as number) <= p) open.pop()
       if (open.size === 0) continue
       const top = label[open.top] as number
       const last = this.labels.length - 1
-      if (last >= 0 && this.labels[last] === top && this.nexts[last] === at) {
-        this.nexts[last] = points[p + 1] as K
+      if (last >= 0 && this.labels[last] === top && this.nexts[last] === p) {
+        this.nexts[last] = p + 1
       } else {
-        this.starts.push(at)
-        this.nexts.push(points[p + 1] as K)
+        this.starts.push(p)
+        this.nexts.push(p + 1)
         this.labels.push(top)
       }
     }
   }
 
+  /** Replaces the ranks with the points they stand for. */
+  toPoints (points: ArrayLike<number>): this {
+    for (let i = 0; i < this.starts.length; i++) {
+      this.starts[i] = points[this.starts[i] as number] as number
+      this.nexts[i] = points[this.nexts[i] as number] as number
+    }
+    return this
+  }
+
   /** The index of the first segment ending after `key`. */
-  #firstAfter (key: K): number {
+  #firstAfter (key: number): number {
     let lo = 0
     let hi = this.nexts.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      if ((this.nexts[mid] as K) <= key) lo = mid + 1
+      if ((this.nexts[mid] as number) <= key) lo = mid + 1
       else hi = mid
     }
     return lo
   }
 
-  find (key: K): number | undefined {
+  find (key: number): number | undefined {
     const i = this.#firstAfter(key)
-    return i < this.starts.length && (this.starts[i] as K) <= key ? this.labels[i] : undefined
+    return i < this.starts.length && (this.starts[i] as number) <= key ? this.labels[i] : undefined
   }
 
   /** How much of [lo, end) the segments admit. */
-  cover (lo: K, end: K): 'all' | 'some' | 'none' {
+  cover (lo: number, end: number): 'all' | 'some' | 'none' {
     let reach = lo
     let any = false
-    for (let i = this.#firstAfter(lo); i < this.starts.length && (this.starts[i] as K) < end; i++) {
+    for (let i = this.#firstAfter(lo); i < this.starts.length && (this.starts[i] as number) < end; i++) {
       any = true
-      if ((this.starts[i] as K) > reach) return 'some'
-      reach = this.nexts[i] as K
+      if ((this.starts[i] as number) > reach) return 'some'
+      reach = this.nexts[i] as number
       if (reach >= end) return 'all'
     }
     return any ? 'some' : 'none'
+  }
+}
+
+/** The index of `key` in points[0, count), which holds it. */
+function rankOf (points: Float64Array, count: number, key: number): number {
+  let lo = 0
+  let hi = count
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((points[mid] as number) < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** IPv4 segments, over the addresses themselves once built. */
+function segments4Of ({ lo, end, label, size }: Spans4): Segments {
+  const points = new Float64Array(size * 2)
+  points.set(lo.subarray(0, size))
+  points.set(end.subarray(0, size), size)
+  const count = sortUnique(points)
+  const loRank = new Float64Array(size)
+  const endRank = new Float64Array(size)
+  for (let id = 0; id < size; id++) {
+    loRank[id] = rankOf(points, count, lo[id] as number)
+    endRank[id] = rankOf(points, count, end[id] as number)
+  }
+  return new Segments(loRank, endRank, label, count).toPoints(points)
+}
+
+/**
+ * IPv6 segments, kept over ranks: a lookup finds the rank of an address (the last point at or
+ * below it) with one search of the text keys, then the segment with a search of numbers.
+ */
+class Segments6 {
+  readonly #points: string[]
+  readonly #segments: Segments
+
+  constructor ({ lo, end, label }: Spans6) {
+    const points = [...lo, ...end]
+    points.length = sortUnique(points)
+    this.#points = points
+    // Each key is a point, so its rank is the index of the last point at or below it.
+    const loRank = new Float64Array(lo.length)
+    const endRank = new Float64Array(lo.length)
+    for (let id = 0; id < lo.length; id++) {
+      loRank[id] = this.#floor(lo[id] as string)
+      endRank[id] = this.#floor(end[id] as string)
+    }
+    this.#segments = new Segments(loRank, endRank, Float64Array.from(label), points.length)
+  }
+
+  /** The number of points at or below `key`, less one: the rank of the elementary span holding it. */
+  #floor (key: string): number {
+    let lo = 0
+    let hi = this.#points.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((this.#points[mid] as string) <= key) lo = mid + 1
+      else hi = mid
+    }
+    return lo - 1
+  }
+
+  find (key: string): number | undefined {
+    const r = this.#floor(key)
+    return r < 0 ? undefined : this.#segments.find(r)
+  }
+
+  cover (lo: string, end: string): 'all' | 'some' | 'none' {
+    const first = this.#floor(lo)
+    const below = this.#floor(end)
+    // The rank of the first point at or above `end`.
+    const last = this.#points[below] === end ? below : below + 1
+    const covered = this.#segments.cover(Math.max(first, 0), last)
+    // Below the first point nothing is admitted.
+    return first < 0 && covered === 'all' ? 'some' : covered
   }
 }
 
@@ -326,32 +448,44 @@ class Segments<K extends Key> {
  * @example compileIpRules([{ entry: '192.168.0.0/16', source: 'whitelist[0]' }], 'whitelist').match('192.168.4.2')
  */
 export function compileIpRules (rules: readonly RuleSource[], listName: string): IpMatcher {
-  const v4 = new Spans<number>()
-  const v6 = new Spans<string>()
+  const v4 = new Spans4()
+  const v6 = new Spans6()
   const bad: string[] = []
-  rules.forEach((rule, index) => {
+  for (let index = 0; index < rules.length; index++) {
+    const rule = rules[index] as RuleSource
+    if (scanEntry(rule.entry, v4, v6, index)) continue
     try {
       const parsed = parseEntry(rule.entry)
-      if (parsed.family === 4) for (const s of parsed.spans) v4.add(s, index)
-      else for (const s of parsed.spans) v6.add(s, index)
+      if (parsed.family === 4) for (const s of parsed.spans) v4.add(s.lo, s.end, index)
+      else for (const s of parsed.spans) v6.add(s.lo, s.end, index)
     } catch (error) {
       /* c8 ignore next -- only EntryError is expected from parsing; anything else is a bug */
       if (!(error instanceof EntryError)) throw error
       bad.push(`  - ${rule.source}: "${rule.entry}": ${error.message}`)
     }
-  })
+  }
   if (bad.length > 0) throw new TVS_ERR_ACCESS_INVALID_ENTRY(listName, bad.join('\n'))
-  const segments4 = new Segments(v4, 4)
-  const segments6 = new Segments(v6, 6)
-  const frozen = Object.freeze(rules.map((r) => Object.freeze({ entry: r.entry.trim(), source: r.source })))
+  const segments4 = segments4Of(v4)
+  const segments6 = new Segments6(v6)
+  // Frozen copies of the rules are made when asked for, not 100,000 of them at start-up.
+  const list = rules.slice()
+  const made: RuleSource[] = []
+  const ruleAt = (index: number): RuleSource => {
+    made[index] ??= Object.freeze({ entry: (list[index] as RuleSource).entry.trim(), source: (list[index] as RuleSource).source })
+    return made[index] as RuleSource
+  }
+  let frozen: readonly RuleSource[] | undefined
   const all = { 4: segments4.cover(0, V4_END) === 'all', 6: segments6.cover('0'.repeat(32), V6_END) === 'all' }
 
   const matchParsed = (address: Address): RuleSource | undefined => {
     const index = address.family === 4 ? segments4.find(address.value) : segments6.find(address.value)
-    return index === undefined ? undefined : frozen[index]
+    return index === undefined ? undefined : ruleAt(index)
   }
   return {
-    rules: frozen,
+    get rules () {
+      frozen ??= Object.freeze(list.map((_, index) => ruleAt(index)))
+      return frozen
+    },
     matchParsed,
     match (address) {
       const parsed = parseAddress(address)

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerFactory } from 'f
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { homePage } from './home-page.js'
+import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
 
@@ -17,6 +18,8 @@ export interface BuildOptions {
   serverFactory?: FastifyServerFactory
   policy: SecurityPolicy
 }
+
+export const ROBOTS_TXT = 'User-agent: *\nDisallow: /\n'
 
 function quieter (level: string): string {
   return level === 'error' ? 'error' : 'warn'
@@ -31,11 +34,15 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger.child({}, { level: quieter(options.logger.level) }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
 
   registerSecurityPolicy(app, options.policy)
   app.get('/healthz', async () => 'ok\n')
+  // A server reached from outside should never appear in search results, whatever lets a
+  // crawler through the gate.
+  app.get('/robots.txt', async () => ROBOTS_TXT)
   app.get('/', homePage)
   return app
 }

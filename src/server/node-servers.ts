@@ -8,6 +8,9 @@ import type { Duplex } from 'node:stream'
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
 
+/** Fastify's keep-alive timeout, which it sets only on servers it makes itself. */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
 export class ServerSet {
   readonly servers: Server[] = []
   #handler: RequestHandler | undefined
@@ -18,8 +21,14 @@ export class ServerSet {
   /** Fastify's `serverFactory`: the primary server, which Fastify listens on and closes. */
   readonly factory = (handler: RequestHandler): Server => {
     this.#handler = handler
-    const server = this.create(handler)
+    const server = this.#make(handler)
     this.servers.push(server)
+    return server
+  }
+
+  #make (handler: RequestHandler): Server {
+    const server = this.create(handler)
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
     return server
   }
 
@@ -29,7 +38,7 @@ export class ServerSet {
     if (primary === undefined || this.#handler === undefined) {
       throw new Error('ServerSet.secondary() called before Fastify created its server')
     }
-    const server = this.create(this.#handler)
+    const server = this.#make(this.#handler)
     // Fastify installs its handlers on the primary only (malformed requests answered with 400).
     server.on('clientError', (error: Error, socket: Duplex) => primary.emit('clientError', error, socket))
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -242,13 +242,11 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
         return
       }
+      // Credentials that passed before are not a guess: a lock-out of their user name (someone
+      // guessing elsewhere) must not lock out the devices already logged in. The address lock
+      // (hook 3) still applies to them.
       const known = header === undefined ? undefined : checker.remembered(header)
       if (known !== undefined) {
-        const wait = byUser.lockedFor(userKey(known))
-        if (wait > 0) {
-          tooMany(request, reply, wait, `for user "${known}"`, known)
-          return
-        }
         request.user = known
         done()
         return

@@ -25,6 +25,13 @@ t.test('listens on IPv6 and IPv4 with one port, one app behind both', async (t) 
   t.equal((await request(`http://127.0.0.1:${four!.port}/healthz`)).status, 200)
 })
 
+t.test('both servers keep idle connections open as long as Fastify would', async (t) => {
+  const { app: built, servers } = await app(t)
+  const started = await start(built, servers, [{ family: 6, host: '::1' }, { family: 4, host: '127.0.0.1' }], 0)
+  t.teardown(() => started.close())
+  t.same(servers.servers.map((s) => s.keepAliveTimeout), [72_000, 72_000])
+})
+
 t.test('a malformed request on the second server is a 400 too', async (t) => {
   const { app: built, servers } = await app(t)
   const started = await start(built, servers, [{ family: 6, host: '::1' }, { family: 4, host: '127.0.0.1' }], 0)

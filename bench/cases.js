@@ -1,0 +1,103 @@
+/**
+ * What `npm run bench` measures. Every row of the throughput table is one entry here; adding an
+ * authentication mode is adding an entry.
+ *
+ * A case:
+ *   name      the row's label
+ *   baseline  the bare Fastify server it is compared with: 'http' (default) or 'tls'
+ *   needs     fixtures it uses (lib/fixtures.js): passwordHash, tls, bigWhitelist
+ *   config    config.yaml keys over the shipped defaults, or a function of the fixtures
+ *   flags     extra command-line flags, a function of the fixtures (`--port 0` is always given)
+ *   headers   headers of the measuring client (its credentials), a function of the fixtures
+ *   tls       true: every request is HTTPS, verified against the fixtures' own CA
+ *   checks    the precheck proving the gate is active: single requests, each
+ *             { from: source address (default 127.0.0.1), credentials: false | headers: {...},
+ *               status: expected, means: what a wrong status says }.
+ *             Then, always: the measured request answers 200 with the baseline's bytes.
+ *   target    { min }: requests/s at least min × the baseline's; { of: 'case', min }: × that case's
+ *
+ * Measured route: GET /robots.txt (26 bytes), which tavern-server and the baseline answer
+ * identically, and which sits behind the whole gate. (/healthz needs no password, so it would not
+ * measure Basic auth.)
+ */
+
+export const ROUTE = '/robots.txt'
+
+/** The Basic auth account of the cases. */
+export const USER = 'bench'
+export const PASSWORD = 'correct horse battery staple'
+
+/** An `Authorization` header. */
+export function basic (user, password) {
+  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }
+}
+
+export const BASELINES = {
+  http: { name: 'bare Fastify' },
+  tls: { name: 'bare Fastify over TLS', needs: ['tls'], tls: true }
+}
+
+/** The remote-access set-up (listen: true) bound to loopback, so nothing is exposed while measuring. */
+const REMOTE = { listen: true, listenAddress: { ipv4: '127.0.0.1' } }
+const OFF_WHITELIST = { from: '127.0.0.2', status: 403, means: 'an address off the whitelist must be refused' }
+const NO_CREDENTIALS = { credentials: false, status: 401, means: 'a request without credentials must be refused' }
+const WRONG_PASSWORD = { from: '127.0.0.3', headers: basic(USER, 'wrong password'), status: 401, means: 'a wrong password must be refused' }
+const hashedBasic = ({ passwordHash }) => ({ basicAuthMode: true, basicAuthUser: { username: USER, password: passwordHash } })
+
+export const CASES = [
+  {
+    name: 'no access control',
+    config: { whitelistMode: false },
+    checks: [{ from: '127.0.0.2', status: 200, means: 'nothing should refuse it' }],
+    target: { min: 0.85 }
+  },
+  {
+    name: 'whitelist, 1 entry',
+    config: { ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'] },
+    checks: [OFF_WHITELIST],
+    target: { min: 0.85 }
+  },
+  {
+    name: 'whitelist, 100,000 entries',
+    needs: ['bigWhitelist'],
+    config: ({ bigWhitelist }) => ({ ...REMOTE, whitelistMode: true, whitelist: bigWhitelist.entries }),
+    checks: [OFF_WHITELIST],
+    target: { of: 'whitelist, 1 entry', min: 0.95 }
+  },
+  {
+    name: 'Basic auth, hashed password',
+    needs: ['passwordHash'],
+    config: (fixtures) => ({ ...REMOTE, whitelistMode: false, ...hashedBasic(fixtures) }),
+    headers: () => basic(USER, PASSWORD),
+    checks: [NO_CREDENTIALS, WRONG_PASSWORD],
+    target: { min: 0.85 }
+  },
+  {
+    name: 'whitelist + Basic auth',
+    needs: ['passwordHash'],
+    config: (fixtures) => ({ ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'], ...hashedBasic(fixtures) }),
+    headers: () => basic(USER, PASSWORD),
+    checks: [OFF_WHITELIST, NO_CREDENTIALS],
+    target: { min: 0.85 }
+  },
+  {
+    name: 'TLS',
+    baseline: 'tls',
+    needs: ['tls'],
+    config: { whitelistMode: false },
+    flags: ({ tls }) => ['--ssl', '--keyPath', tls.keyPath, '--certPath', tls.certPath],
+    tls: true,
+    checks: [],
+    target: { min: 0.85 }
+  }
+]
+
+/**
+ * The event-loop stall check: valid requests of `on` (a case above) are timed at a steady rate
+ * while another client sends wrong passwords as fast as the server answers.
+ */
+export const FLOOD = {
+  on: 'Basic auth, hashed password',
+  wrongHeaders: basic(USER, 'not the password'),
+  target: { p99Ms: 50 }
+}

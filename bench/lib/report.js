@@ -1,0 +1,141 @@
+/**
+ * The results as Markdown: the machine and method, then one table each for throughput,
+ * start-up and memory, and the wrong-password flood, with every target and whether it holds.
+ */
+
+const DASH = '–'
+
+function cell (text) {
+  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}
+
+function row (cells) {
+  return `| ${cells.map(cell).join(' | ')} |`
+}
+
+function table (header, rows) {
+  return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n')
+}
+
+/** 21,345 / 2.31 / 0.94: numbers as a reader wants them, a dash when not measured. */
+export function num (value, digits = 0) {
+  if (!Number.isFinite(value)) return DASH
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+function ms (value) {
+  return Number.isFinite(value) ? `${num(value, value < 10 ? 2 : value < 100 ? 1 : 0)}` : DASH
+}
+
+function verdict (pass) {
+  if (pass === undefined) return DASH
+  return pass ? 'pass' : '**FAIL**'
+}
+
+function mb (start, after) {
+  return `${num(start)} → ${num(after)}`
+}
+
+function throughputTable (results) {
+  const header = ['case', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'ratio', 'target', 'result', 'RSS MB (start → after load)']
+  const rows = results.throughput.map((t) => {
+    if (t.reason !== undefined) {
+      return [t.name, `not measured: ${t.reason}`, DASH, DASH, DASH, DASH, DASH, t.target?.text ?? DASH, DASH, DASH]
+    }
+    const ratio = t.baseline ? '1 (baseline)' : `${num(t.ratio, 2)} × ${t.comparedWith}`
+    const target = t.target === undefined ? DASH : `${t.target.text}${t.target.of === undefined ? '' : ` (${num(t.target.ratio, 2)})`}`
+    return [t.name, num(t.rps), ms(t.p50), ms(t.p99), num(t.cpuUs, 1), num(t.errors), ratio, target, verdict(t.target?.pass), mb(t.rssStart, t.rssAfter)]
+  })
+  return table(header, rows)
+}
+
+function startupTable (results) {
+  const s = results.startup
+  const rows = [
+    s.reason === undefined
+      ? [`start, spawn → listening (median of ${s.runs})`, `${ms(s.tavernMs)} ms`, `${ms(s.bareMs)} ms`, num(s.ratio, 2), '≤ 1.5 × bare Fastify', verdict(s.startPass)]
+      : ['start, spawn → listening', `not measured: ${s.reason}`, DASH, DASH, '≤ 1.5 × bare Fastify', DASH],
+    [`CPU time to listening (median of ${s.runs})`, `${ms(s.tavernCpuMs)} ms`, `${ms(s.bareCpuMs)} ms`, num(s.tavernCpuMs / s.bareCpuMs, 2), DASH, DASH],
+    ['resident memory after start (no access control)', `${num(s.rssStart)} MB`, `${num(s.bareRssStart)} MB`, num(s.rssStart / s.bareRssStart, 2), '< 80 MB', verdict(s.rssPass)],
+    ['resident memory after load (no access control)', `${num(s.rssAfter)} MB`, `${num(s.bareRssAfter)} MB`, num(s.rssAfter / s.bareRssAfter, 2), DASH, DASH],
+    s.compileReason === undefined
+      ? [`compile of the ${num(s.whitelistSize)}-entry whitelist (median of ${s.compileRuns} fresh processes)`, `${ms(s.compileMs)} ms`, DASH, DASH, '< 500 ms', verdict(s.compilePass)]
+      : [`compile of the ${num(s.whitelistSize)}-entry whitelist`, `not measured: ${s.compileReason}`, DASH, DASH, '< 500 ms', DASH],
+    s.bigReason === undefined
+      ? [`start with the ${num(s.whitelistSize)}-entry whitelist (median of ${s.bigRuns})`, `${ms(s.bigStartMs)} ms`, `${ms(s.bareMs)} ms`, num(s.bigStartMs / s.bareMs, 2), DASH, DASH]
+      : [`start with the ${num(s.whitelistSize)}-entry whitelist`, `not measured: ${s.bigReason}`, DASH, DASH, DASH, DASH],
+    ...(s.bigReason === undefined
+      ? [[`resident memory after start with the ${num(s.whitelistSize)}-entry whitelist`, `${num(s.bigRss)} MB`, `${num(s.bareRssStart)} MB`, num(s.bigRss / s.bareRssStart, 2), DASH, DASH]]
+      : [])
+  ]
+  return table(['measure', 'tavern-server', 'bare Fastify', 'ratio', 'target', 'result'], rows)
+}
+
+function floodTable (results) {
+  const f = results.flood
+  const header = ['valid requests', 'p50 ms', 'p99 ms', 'max ms', 'valid answers not 200', 'flood req/s', 'flood answers', 'target', 'result']
+  if (f.reason !== undefined) {
+    return table(header, [[`${f.caseName}`, `not measured: ${f.reason}`, DASH, DASH, DASH, DASH, DASH, `p99 < ${f.targetMs} ms, all 200`, DASH]])
+  }
+  // autocannon times in whole milliseconds.
+  const whole = (value) => Number.isFinite(value) && value < 1 ? '< 1' : ms(value)
+  return table(header, f.rows.map((r) => [
+    r.label, whole(r.p50), whole(r.p99), whole(r.max), num(r.errors),
+    r.flood === undefined ? DASH : num(r.flood.rps),
+    r.flood === undefined ? DASH : Object.entries(r.flood.statuses).map(([status, n]) => `${status}: ${num(n)}`).join(', '),
+    r.targeted ? `p99 < ${f.targetMs} ms, all 200` : DASH,
+    r.targeted ? verdict(r.pass) : DASH
+  ]))
+}
+
+function summary (results) {
+  const verdicts = [
+    ...results.throughput.filter((t) => t.target !== undefined).map((t) => t.reason === undefined ? t.target.pass : undefined),
+    results.startup.startPass, results.startup.rssPass, results.startup.compilePass,
+    ...(results.flood.reason === undefined ? results.flood.rows.filter((r) => r.targeted).map((r) => r.pass) : [undefined])
+  ]
+  const count = (v) => verdicts.filter((x) => x === v).length
+  return `Targets: ${count(true)} hold, ${count(false)} fail, ${count(undefined)} not measured.`
+}
+
+/** The whole report. */
+export function markdown (results) {
+  const { machine: m, plan, load, pinning } = results
+  const quick = plan.quick ? ' (quick mode: one short round, not for quoting)' : ''
+  return `# Benchmark results${quick}
+
+Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
+
+- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; shared and noisy (the same server
+  varies by up to 2× between runs), so every figure is a median and ratios are taken per round.
+  Load average (1 min) ${num(m.loadBefore, 1)} at the start, ${num(m.loadAfter, 1)} at the end; server CPU time per
+  request (from /proc) is the figure least disturbed by other work on the machine.
+- Node.js ${m.node}, Fastify ${m.fastify}; load generator ${load.name} ${load.version}, ${plan.connections}
+  connections, keep-alive, no pipelining, in its own process.
+- ${pinning === undefined ? 'No CPU pinning (taskset or a second core is missing): servers and load generator share the cores.' : `Servers pinned to CPU ${pinning.server}, the load generator to CPU ${pinning.load} (taskset), so they never share a core.`}
+- Throughput: \`GET ${results.route}\` (\`ok\\n\`, the same bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
+  every server in turn (the order reversed every other round) gets ${plan.warmup} s of warm-up, then ${plan.duration} s measured.
+  Each round starts every server afresh, so no single process tilts a ratio. req/s and
+  latencies are medians over rounds; a ratio is the median of the per-round ratios. Each server
+  is its own process: tavern-server is the real command (\`node bin/tavern-server.js --port 0\`)
+  in a base directory holding the case's config.yaml; the baselines are \`bench/baseline-server.js\`.
+- A case is measured only after its precheck proves the gate active (an address off the whitelist
+  gets 403, a request without credentials 401, the TLS handshake verifies against the case's CA).
+
+## Throughput
+
+${throughputTable(results)}
+
+## Start-up and memory
+
+${startupTable(results)}
+
+## Valid requests during a wrong-password flood
+
+${results.flood.method}
+
+${floodTable(results)}
+
+${summary(results)}
+`
+}
