@@ -30,6 +30,8 @@ export interface CheckerLimits {
 export class BasicAuthChecker {
   readonly #secret = randomBytes(32)
   readonly #known = new BoundedMap<string, string>(REMEMBERED)
+  /** Checks under way, by header key: a browser opening many connections at once pays for one. */
+  readonly #pending = new Map<string, Promise<boolean>>()
   #username = ''
   #plain: string | undefined
   #hash: ScryptHash | undefined
@@ -69,7 +71,16 @@ export class BasicAuthChecker {
   }
 
   /** Verifies credentials; rejects with VerifierBusy when too many wait. */
-  async verify (header: string, user: string, password: string): Promise<boolean> {
+  verify (header: string, user: string, password: string): Promise<boolean> {
+    const key = this.#key(header)
+    const pending = this.#pending.get(key)
+    if (pending !== undefined) return pending
+    const check = this.#check(key, user, password).finally(() => this.#pending.delete(key))
+    this.#pending.set(key, check)
+    return check
+  }
+
+  async #check (key: string, user: string, password: string): Promise<boolean> {
     if (this.disabled) return false
     const userOk = sameText(user, this.#username)
     let passwordOk: boolean
@@ -84,7 +95,7 @@ export class BasicAuthChecker {
         this.#release()
       }
     }
-    if (userOk && passwordOk) this.#known.set(this.#key(header), user)
+    if (userOk && passwordOk) this.#known.set(key, user)
     return userOk && passwordOk
   }
 

@@ -2,8 +2,8 @@
  * Builds the Fastify app: the security policy, then the routes. Never listens (start.ts does), so
  * tests can `inject` requests into a fresh app.
  */
-import { fastify, LogController } from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance, FastifyServerFactory } from 'fastify'
+import { fastify } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { homePage } from './home-page.js'
@@ -21,21 +21,22 @@ export interface BuildOptions {
 
 export const ROBOTS_TXT = 'User-agent: *\nDisallow: /\n'
 
-function quieter (level: string): string {
-  return level === 'error' ? 'error' : 'warn'
-}
-
 /**
  * @example const app = await build({ config, logger }); await app.inject({ url: '/healthz' })
  */
 export async function build (options: BuildOptions): Promise<FastifyInstance> {
   const app = fastify({
-    // Fastify's own info lines (listening, each request) would repeat what we print ourselves.
-    loggerInstance: options.logger.child({}, { level: quieter(options.logger.level) }) as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify logs nothing itself: its lines (listening, each request) repeat ours, and a logger
+    // per request costs more than all the access checks. Its error lines come through onError.
+    logger: false,
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
+  })
+
+  app.addHook('onError', (request, _reply, error: FastifyError, done) => {
+    if ((error.statusCode ?? 500) >= 500) options.logger.error({ err: error }, `Error while answering ${request.method} ${request.url}`)
+    done()
   })
 
   registerSecurityPolicy(app, options.policy)

@@ -51,3 +51,12 @@ t.test('checks queue up to a bound, then say busy', async (t) => {
   t.type((results[2] as PromiseRejectedResult).reason, VerifierBusy)
   t.ok(await checker.verify(header('me', 's3cret'), 'me', 's3cret'), 'the queue drains')
 })
+
+t.test('the same credentials arriving at once are hashed once', async (t) => {
+  const checker = new BasicAuthChecker({ username: 'me', password: await hashPassword('s3cret', 12) }, 'config.yaml', { parallel: 1, queue: 0 })
+  const good = header('me', 's3cret')
+  // With one slot and no queue, a second hash would be refused as busy: all share the first.
+  const results = await Promise.all(Array.from({ length: 20 }, () => checker.verify(good, 'me', 's3cret')))
+  t.same(new Set(results), new Set([true]))
+  t.equal(checker.remembered(good), 'me')
+})

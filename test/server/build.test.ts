@@ -26,11 +26,13 @@ t.test('/robots.txt tells crawlers to index nothing', async (t) => {
   t.equal((await app.inject({ url: '/robots.txt', remoteAddress: '127.0.0.2' })).statusCode, 403, 'behind the gate like every route')
 })
 
-t.test('Fastify\'s own info lines stay quiet; its errors still show', async (t) => {
-  const { app: info } = await testApp(t)
-  const { app: error } = await testApp(t, { logging: { minLogLevel: 'error' } })
-  t.equal(info.log.level, 'warn')
-  t.equal(error.log.level, 'error')
+t.test('server errors reach the console; client errors do not', async (t) => {
+  const { app, err } = await testApp(t)
+  app.get('/boom', async () => { throw new Error('the disk fell off') })
+  app.get('/teapot', async () => { throw Object.assign(new Error('short and stout'), { statusCode: 418 }) })
+  t.equal((await app.inject({ url: '/boom' })).statusCode, 500)
+  t.equal((await app.inject({ url: '/teapot' })).statusCode, 418)
+  t.equal(err(), 'Error while answering GET /boom: the disk fell off\n')
 })
 
 t.test('routes with schemas still validate and serialise, with compilers loaded on first use', async (t) => {
