@@ -29,7 +29,7 @@ import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_
 import { median, ratios } from './lib/stats.js'
 
 const PLANS = {
-  full: { rounds: 5, duration: 4, warmup: 2, connections: 50, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
+  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
   quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }

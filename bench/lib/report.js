@@ -113,7 +113,7 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 - Node.js ${m.node}, Fastify ${m.fastify}; load generator ${load.name} ${load.version}, ${plan.connections}
   connections, keep-alive, no pipelining, in its own process.
 - ${pinning === undefined ? 'No CPU pinning (taskset or a second core is missing): servers and load generator share the cores.' : `Servers pinned to CPU ${pinning.server}, the load generator to CPU ${pinning.load} (taskset), so they never share a core.`}
-- Throughput: \`GET ${results.route}\` (\`ok\\n\`, the same bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
+- Throughput: \`GET ${results.route}\` (the same 26 bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
   every server in turn (the order reversed every other round) gets ${plan.warmup} s of warm-up, then ${plan.duration} s measured.
   Each round starts every server afresh, so no single process tilts a ratio. req/s and
   latencies are medians over rounds; a ratio is the median of the per-round ratios. Each server

@@ -288,9 +288,11 @@ class MinHeap {
  * the top. Only numbers are compared, whatever the address family.
  */
 class Segments {
-  readonly starts: number[] = []
-  readonly nexts: number[] = []
-  readonly labels: number[] = []
+  // Typed arrays sized for the most segments there can be (one per pair of neighbouring points):
+  // no growing, and next to nothing for the garbage collector at start-up; cut to size at the end.
+  readonly starts: Float64Array
+  readonly nexts: Float64Array
+  readonly labels: Float64Array
 
   constructor (loRank: ArrayLike<number>, endRank: ArrayLike<number>, label: ArrayLike<number>, pointCount: number) {
     const n = loRank.length
@@ -308,21 +310,27 @@ class Segments {
       order[fill[r] as number] = id
       fill[r] = (fill[r] as number) + 1
     }
+    const starts = new Float64Array(Math.max(pointCount - 1, 0))
+    const nexts = new Float64Array(starts.length)
+    const labels = new Float64Array(starts.length)
+    let count = 0
     const open = new MinHeap(label)
     for (let p = 0; p < pointCount - 1; p++) {
       for (let k = first[p] as number; k < (first[p + 1] as number); k++) open.push(order[k] as number)
       while (open.size > 0 && (endRank[open.top] as number) <= p) open.pop()
       if (open.size === 0) continue
       const top = label[open.top] as number
-      const last = this.labels.length - 1
-      if (last >= 0 && this.labels[last] === top && this.nexts[last] === p) {
-        this.nexts[last] = p + 1
+      if (count > 0 && labels[count - 1] === top && nexts[count - 1] === p) {
+        nexts[count - 1] = p + 1
       } else {
-        this.starts.push(p)
-        this.nexts.push(p + 1)
-        this.labels.push(top)
+        starts[count] = p
+        nexts[count] = p + 1
+        labels[count++] = top
       }
     }
+    this.starts = starts.slice(0, count)
+    this.nexts = nexts.slice(0, count)
+    this.labels = labels.slice(0, count)
   }
 
   /** Replaces the ranks with the points they stand for. */

@@ -1,7 +1,7 @@
 /**
- * The security policy, top to bottom (DESIGN.md section 5). Every check is one `onRequest` hook,
- * so nothing is parsed or read before it passes, and a refusal is answered, logged and counted in
- * one place.
+ * The security policy, top to bottom (DESIGN.md section 5). The checks run in one `onRequest`
+ * hook, so nothing is parsed or read before they pass, a refusal is answered, logged and counted
+ * in one place, and an admitted request pays for one hook, not six.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { STATUS_CODES } from 'node:http'
@@ -58,6 +58,35 @@ export interface SecurityPolicy {
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
+/**
+ * One check of the policy: true lets the request go on to the next, false means the check
+ * answered it (a refusal); a promise for a check that has to wait (a password hash).
+ */
+type Check = (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>
+
+/** Runs the checks in order in one hook; only the configured ones are in the list. */
+function gate (checks: readonly Check[]): Hook {
+  const from = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, start: number): void => {
+    for (let i = start; i < checks.length; i++) {
+      const passed = (checks[i] as Check)(request, reply)
+      if (passed === true) continue
+      if (passed !== false) passed.then((ok) => { if (ok) from(request, reply, done, i + 1) }, done)
+      return
+    }
+    done()
+  }
+  return (request, reply, done) => { from(request, reply, done, 0) }
+}
+
+/**
+ * Whether the request is for /healthz, which needs no password (a monitor has none). Read from
+ * the raw target: only the exact path is exempt, and only that path reaches the /healthz route.
+ */
+function forHealth (request: FastifyRequest): boolean {
+  const url = request.raw.url as string
+  return url === '/healthz' || url.startsWith('/healthz?')
+}
+
 const PEER = Symbol('tavern-server.peer')
 type PeerSocket = Socket & { [PEER]?: Peer }
 
@@ -107,20 +136,22 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.decorateRequest('client', null as unknown as ClientAddress)
   app.decorateRequest('admittedBy', undefined)
   app.decorateRequest('user', undefined)
+  const checks: Check[] = []
 
   /** Refuses a request; `consoleLine` undefined keeps it off the console (still in the access log). */
-  const deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string): void => {
+  const deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string): false => {
     recorder.refused(facts(request, user), status, reason, consoleLine)
     refuse(request, reply, status, message)
+    return false
   }
   // With satisfy: any, a whitelisted address needs no password; everyone else must authenticate.
   const passwordCanAdmit = config.satisfy === 'any' && basicAuth !== undefined
-  const needsAuth = (request: FastifyRequest): boolean => basicAuth !== undefined &&
-    request.routeOptions.url !== '/healthz' && (config.satisfy === 'all' || request.admittedBy === undefined)
+  const needsAuth = (request: FastifyRequest): boolean =>
+    (config.satisfy === 'all' || request.admittedBy === undefined) && !forHealth(request)
 
   // 0. Who is asking. The peer is parsed once per connection; forwarded headers only count from
   //    a trusted proxy, and a garbage one is a 400, never a 500.
-  const clientAddress: Hook = (request, reply, done) => {
+  checks.push((request, reply) => {
     const socket = request.raw.socket as PeerSocket
     let peer = socket[PEER]
     if (peer === undefined) {
@@ -128,7 +159,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       /* c8 ignore next 4 -- a socket has no address only once it is destroyed, before any request */
       if (address === undefined) {
         reply.code(400).send()
-        return
+        return false
       }
       // Node writes the peer as an IP address, which always parses.
       peer = resolver.peer(parseAddress(address) as Address)
@@ -141,34 +172,28 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       if (!(error instanceof BadForwardedHeader)) throw error
       request.client = peer.direct
       const message = `Bad Request: ${error.message}.`
-      deny(request, reply, 400, 'bad-request', message, message)
-      return
+      return deny(request, reply, 400, 'bad-request', message, message)
     }
-    done()
-  }
-  app.addHook('onRequest', clientAddress)
+    return true
+  })
 
   // 1. Host check: DNS rebinding. Node itself answers HTTP/1.1 without Host with a 400 (RFC 7230
   //    section 5.4); HTTP/1.0 may omit it, and browsers, the only tool of a rebinding attack,
   //    always send it.
   if (hostGuard !== undefined) {
-    const hostCheck: Hook = (request, reply, done) => {
+    checks.push((request, reply) => {
       const host = request.headers.host
-      if (host === undefined || hostGuard.allows(host)) {
-        done()
-        return
-      }
+      if (host === undefined || hostGuard.allows(host)) return true
       const name = hostName(host)
-      deny(request, reply, 403, 'host-rejected',
+      return deny(request, reply, 403, 'host-rejected',
         `Forbidden: the host name "${name}" is not allowed, to protect against DNS rebinding. If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`,
         `Forbidden: request for host "${printable(name)}" from ${request.client.ip} (not this server's name). If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`)
-    }
-    app.addHook('onRequest', hostCheck)
+    })
   }
 
   // 2. IP whitelist: the client, and with enableForwardedWhitelist also the proxy it came through.
   if (whitelist !== undefined) {
-    const whitelistCheck: Hook = (request, reply, done) => {
+    checks.push((request, reply) => {
       const { client } = request
       const rules = whitelist.current
       const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
@@ -177,119 +202,82 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         : rules.matchParsed(client.parsed)
       if (rule !== undefined && proxyOk) {
         request.admittedBy = rule
-        done()
-        return
+        return true
       }
-      if (passwordCanAdmit) {
-        done()
-        return
-      }
+      if (passwordCanAdmit) return true
       const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
       const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${config.baseDir}.`
-      deny(request, reply, 403, 'forbidden', message, message)
-    }
-    app.addHook('onRequest', whitelistCheck)
+      return deny(request, reply, 403, 'forbidden', message, message)
+    })
   }
 
   if (basicAuth !== undefined) {
     const { checker, byAddress, byUser } = basicAuth
-    const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): void => {
+    const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): false => {
       const seconds = Math.ceil(waitMs / 1000)
       reply.header('retry-after', String(seconds))
-      deny(request, reply, 429, 'rate-limited',
+      return deny(request, reply, 429, 'rate-limited',
         `Too Many Requests: too many failed logins ${who}. Try again in ${seconds} seconds.`,
         `Refused a login ${who}: locked out for ${seconds} more seconds after too many failed logins.`, user)
     }
-    const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): void => {
+    const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): false => {
       reply.header('www-authenticate', 'Basic realm="tavern-server", charset="UTF-8"')
-      deny(request, reply, 401, reason,
+      return deny(request, reply, 401, reason,
         'Unauthorized: this server asks for a user name and password. They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.',
         consoleLine, user)
     }
-    const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): void => {
+    const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): false => {
       const address = limitKey(request.client)
       const lockedAddress = byAddress.fail(address)
       const lockedUser = user === undefined ? 0 : byUser.fail(userKey(user))
       if (lockedAddress > 0) recorder.warn(`address ${address}`, `Too many failed logins from ${request.client.ip}: locked out for ${lockedAddress / 1000} seconds.`)
       if (lockedUser > 0) recorder.warn(`user ${user as string}`, `Too many failed logins for user "${printable(user)}": locked out for ${lockedUser / 1000} seconds.`)
-      challenge(request, reply, 'unauthorized',
+      return challenge(request, reply, 'unauthorized',
         `Unauthorized: wrong user name or password from ${request.client.ip}${user === undefined ? ' (malformed credentials)' : ` (user "${printable(user)}")`}.`, user)
     }
 
-    // 3. Rate limit: an address over its failed-login budget gets 429 before any password check.
-    const rateLimit: Hook = (request, reply, done) => {
-      if (!needsAuth(request)) {
-        done()
-        return
-      }
+    // 3 and 4. Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget
+    //    gets 429 before any password check; the check is constant-time, a hash paid once per
+    //    process.
+    checks.push((request, reply) => {
+      if (!needsAuth(request)) return true
       const wait = byAddress.lockedFor(limitKey(request.client))
-      if (wait > 0) {
-        tooMany(request, reply, wait, `from ${request.client.ip}`)
-        return
-      }
-      done()
-    }
-    app.addHook('onRequest', rateLimit)
-
-    // 4. Authentication: HTTP Basic (RFC 7617), constant-time, a hash checked once per process.
-    const authenticate: Hook = (request, reply, done) => {
-      if (!needsAuth(request)) {
-        done()
-        return
-      }
+      if (wait > 0) return tooMany(request, reply, wait, `from ${request.client.ip}`)
       const header = request.headers.authorization
       if (header !== undefined && authorizationHeaders(request.raw.rawHeaders) > 1) {
-        deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
-        return
+        return deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
       }
       // Credentials that passed before are not a guess: a lock-out of their user name (someone
       // guessing elsewhere) must not lock out the devices already logged in. The address lock
-      // (hook 3) still applies to them.
+      // above still applies to them.
       const known = header === undefined ? undefined : checker.remembered(header)
       if (known !== undefined) {
         request.user = known
-        done()
-        return
+        return true
       }
       const credentials = parseBasic(header)
-      if (credentials.kind === 'missing' || credentials.kind === 'other-scheme') {
-        challenge(request, reply, 'auth-required', undefined)
-        return
-      }
-      if (credentials.kind === 'malformed') {
-        failed(request, reply, undefined)
-        return
-      }
+      if (credentials.kind === 'missing' || credentials.kind === 'other-scheme') return challenge(request, reply, 'auth-required', undefined)
+      if (credentials.kind === 'malformed') return failed(request, reply, undefined)
       const { user, password } = credentials
-      const wait = byUser.lockedFor(userKey(user))
-      if (wait > 0) {
-        tooMany(request, reply, wait, `for user "${printable(user)}"`, user)
-        return
-      }
-      checker.verify(header as string, user, password).then((ok) => {
-        if (!ok) {
-          failed(request, reply, user)
-          return
-        }
+      const userWait = byUser.lockedFor(userKey(user))
+      if (userWait > 0) return tooMany(request, reply, userWait, `for user "${printable(user)}"`, user)
+      return checker.verify(header as string, user, password).then((ok) => {
+        if (!ok) return failed(request, reply, user)
         request.user = user
-        done()
+        return true
       }, (error: unknown) => {
-        /* c8 ignore next 4 -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
-        if (!(error instanceof VerifierBusy)) {
-          done(error as Error)
-          return
-        }
+        /* c8 ignore next -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
+        if (!(error instanceof VerifierBusy)) throw error
         reply.header('retry-after', '1')
-        deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
+        return deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
       })
-    }
-    app.addHook('onRequest', authenticate)
+    })
   }
 
   // Last: the request is admitted. The first one from each address is logged.
-  const connectionLog: Hook = (request, _reply, done) => {
+  checks.push((request) => {
     recorder.admitted(request.client.ip, () => facts(request))
-    done()
-  }
-  app.addHook('onRequest', connectionLog)
+    return true
+  })
+  app.addHook('onRequest', gate(checks))
 }

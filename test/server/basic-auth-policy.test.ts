@@ -53,6 +53,10 @@ t.test('a hashed password works, and /healthz needs no password', async (t) => {
   t.equal((await app.inject({ url: '/', headers: { authorization: basic('me', 's3cret') } })).statusCode, 200)
   t.equal((await app.inject({ url: '/', headers: { authorization: basic('me', 'S3cret') } })).statusCode, 401)
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/healthz?probe=1' })).statusCode, 200, 'with a query too')
+  for (const url of ['/healthz/', '/HEALTHZ', '/health%7A', '/healthzz', '//healthz', '/robots.txt?/healthz']) {
+    t.equal((await app.inject({ url })).statusCode, 401, `${url} is not /healthz and needs the password`)
+  }
 })
 
 t.test('five failures lock the address out; then 429 with Retry-After, even for the right password', async (t) => {
