@@ -37,6 +37,7 @@ export class BasicAuthChecker {
   #plain: string | undefined
   #hash: ScryptHash | undefined
   #running = 0
+  #generation = 0
   readonly #waiting: Array<() => void> = []
 
   /**
@@ -55,6 +56,12 @@ export class BasicAuthChecker {
     this.#hash = hash
     this.#plain = hash === undefined ? password : undefined
     this.#known.clear()
+    this.#generation++
+  }
+
+  /** Changes whenever the credentials do: a login remembered elsewhere under an older one is void. */
+  get generation (): number {
+    return this.#generation
   }
 
   /** Whether nobody can log in: an empty user name or password is never accepted. */

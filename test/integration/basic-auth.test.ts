@@ -2,6 +2,7 @@
  * HTTP Basic authentication over real sockets, against the spawned CLI.
  */
 import { writeFileSync } from 'node:fs'
+import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
@@ -96,6 +97,26 @@ t.test('changing the password in config.yaml applies at once and forgets remembe
   await cli.waitFor(/basicAuthUser reloaded: remembered logins forgotten\n/)
   t.equal((await request(cli.url, { headers: { authorization: basic('me', 'one') } })).status, 401)
   t.equal((await request(cli.url, { headers: { authorization: basic('me', 'two') } })).status, 200)
+})
+
+t.test('a kept-alive connection logged in before is refused once the password changes', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: one\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => { agent.destroy(); cli.child.kill() })
+  let connections = 0
+  agent.on('free', (socket) => { if (!(socket as { counted?: boolean }).counted) { connections++; (socket as { counted?: boolean }).counted = true } })
+  const as = async (password: string) => (await request(cli.url, { agent, headers: { authorization: basic('me', password) } })).status
+  // The first login checks the password, the next ones are remembered, by the process and then
+  // by the connection itself.
+  for (let i = 0; i < 3; i++) t.equal(await as('one'), 200)
+  writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: two\n')
+  await cli.waitFor(/basicAuthUser reloaded: remembered logins forgotten\n/)
+  t.equal(await as('one'), 401, 'the old password, on the same connection')
+  t.equal(await as('two'), 200)
+  t.equal(await as('two'), 200)
+  t.equal(await as('one'), 401, 'and again after the new one logged in on it')
+  t.equal(connections, 1, 'every request went over one connection')
 })
 
 t.test('listening with Basic auth alone passes the start-up gate, and the banner says a password is asked', async (t) => {
