@@ -179,6 +179,8 @@ t.test('a second Ctrl-C stops at once, without waiting for requests in progress'
   socket.write('POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nab')
   socket.on('error', () => {})
   t.teardown(() => socket.destroy())
+  // The request has passed the gate (its first-connection line is out) and waits for its body.
+  await cli.waitFor(/New connection from 127\.0\.0\.1/)
   cli.child.kill('SIGINT')
   await cli.waitFor(/SIGINT received/)
   cli.child.kill('SIGINT')

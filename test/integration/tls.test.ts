@@ -9,7 +9,7 @@ import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { formatDate } from '../../src/server/tls-pair.js'
-import { runToExit, startCli } from '../helpers/cli.js'
+import { BIN, runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { httpsGet, keepAliveAgent } from '../helpers/https.js'
 import { days, encryptKey, issue, makeCa } from '../helpers/pki.js'
@@ -89,9 +89,14 @@ t.test('each broken certificate set-up is one line on stderr and exit 1', async 
   }
 })
 
-const asOther = process.getuid?.() !== 0
-  ? 'running the server as another user needs root'
-  : spawnSync('setpriv', ['--version']).error === undefined ? false : 'setpriv (util-linux) is not installed'
+/** Why the server cannot be run as another user here, or false when it can. */
+function cannotRunAsOther (): string | false {
+  if (process.getuid?.() !== 0) return 'running the server as another user needs root'
+  const probe = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', BIN])
+  if (probe.error !== undefined) return 'setpriv (util-linux) is not installed'
+  return probe.status === 0 ? false : `user nobody cannot read ${BIN} (a folder above the checkout is private)`
+}
+const asOther = cannotRunAsOther()
 
 t.test('a key the server\'s user cannot read: the message names that user', { skip: asOther }, async (t) => {
   const dir = t.testdir({ 'config.yaml': 'port: 0\nssl:\n  enabled: true\n', certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } })
