@@ -70,21 +70,24 @@ export class BasicAuthChecker {
   }
 
   /**
-   * SHA-256 of secret + header, in one call (a quarter of an HMAC's cost, paid on every request).
+   * The key a header is remembered under, computed once per request: SHA-256 of secret + header,
+   * in one call (a quarter of an HMAC's cost, paid on every request).
    * The key never leaves the process, so the length extension an HMAC guards against is moot.
    */
-  #key (header: string): string {
+  keyOf (header: string): string {
     return hash('sha256', this.#secret + header, 'base64')
   }
 
-  /** The user name, when this exact header passed before (no hashing). */
-  remembered (header: string): string | undefined {
-    return this.#known.get(this.#key(header))
+  /** The user name, when the header of this key (keyOf) passed before. */
+  remembered (key: string): string | undefined {
+    return this.#known.get(key)
   }
 
-  /** Verifies credentials; rejects with VerifierBusy when too many wait. */
-  verify (header: string, user: string, password: string): Promise<boolean> {
-    const key = this.#key(header)
+  /**
+   * Verifies the credentials of the header of this key (keyOf), remembering them if they pass;
+   * rejects with VerifierBusy when too many wait.
+   */
+  verify (key: string, user: string, password: string): Promise<boolean> {
     const pending = this.#pending.get(key)
     if (pending !== undefined) return pending
     const check = this.#check(key, user, password).finally(() => this.#pending.delete(key))

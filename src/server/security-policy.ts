@@ -263,7 +263,8 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         request.user = login.user
         return true
       }
-      const known = header === undefined ? undefined : checker.remembered(header)
+      const key = header === undefined ? undefined : checker.keyOf(header)
+      const known = key === undefined ? undefined : checker.remembered(key)
       if (known !== undefined) {
         request.user = known
         if (!request.client.forwarded) socket[LOGIN] = { header: header as string, user: known, generation: checker.generation }
@@ -275,7 +276,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       const { user, password } = credentials
       const userWait = byUser.lockedFor(userKey(user))
       if (userWait > 0) return tooMany(request, reply, userWait, `for user "${printable(user)}"`, user)
-      return checker.verify(header as string, user, password).then((ok) => {
+      return checker.verify(key as string, user, password).then((ok) => {
         if (!ok) return failed(request, reply, user)
         request.user = user
         return true
