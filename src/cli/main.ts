@@ -5,6 +5,7 @@
 import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
 import { runCli } from './run.js'
+import { keepTickShape } from './tick-shape.js'
 import type { Io } from './serve.js'
 import { describeUser } from './user.js'
 
@@ -20,6 +21,7 @@ function isRunning (pid: number): boolean {
 
 /** Runs tavern-server with this process's arguments, environment and streams. */
 export async function main (argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  keepTickShape(process.nextTick)
   const io: Io = {
     // A getter: standard input is opened only by the commands that read it.
     get stdin () { return process.stdin },

@@ -27,8 +27,12 @@ export interface SpawnOptions {
   script?: string
   /** Runs the CLI through this command, e.g. inside a network namespace. */
   prefix?: readonly string[]
+  /** Options for Node itself, before the script (`--expose-gc`). */
+  nodeArgs?: readonly string[]
   /** Text for standard input (else standard input is empty). */
   stdin?: string
+  /** A file descriptor for standard output instead of a pipe (`out()` is then empty). */
+  stdout?: number
 }
 
 export function spawnCli (args: readonly string[], options: SpawnOptions): Spawned {
@@ -37,12 +41,12 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
-  const command = [...(options.prefix ?? []), process.execPath, options.script ?? BIN, ...args]
+  const command = [...(options.prefix ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script ?? BIN, ...args]
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: options.cwd,
     // The test machine may look like a container: no Docker host lookups (DNS) unless a test asks.
     env: { ...env, TAVERN_WHITELISTDOCKERHOSTS: 'false', ...options.env },
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', options.stdout ?? 'pipe', 'pipe']
   })
   if (options.stdin !== undefined) child.stdin?.end(options.stdin)
   let out = ''
