@@ -1,7 +1,9 @@
 /**
  * The security policy, top to bottom (DESIGN.md section 5). The checks run in one `onRequest`
- * hook, so nothing is parsed or read before they pass, a refusal is answered, logged and counted
- * in one place, and an admitted request pays for one hook, not six.
+ * hook (`gate`, at the end), so nothing is parsed or read before they pass, a refusal is answered,
+ * logged and counted in one place, and an admitted request pays for one hook, not six. What a
+ * connection has already shown (its peer, its Host, its login) is kept on the connection, so the
+ * next request on it is compared instead of checked again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { STATUS_CODES } from 'node:http'
@@ -59,24 +61,21 @@ export interface SecurityPolicy {
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 /**
- * One check of the policy: true lets the request go on to the next, false means the check
- * answered it (a refusal); a promise for a check that has to wait (a password hash).
+ * What one connection has shown so far. A keep-alive connection sends request after request from
+ * the same peer with the same Host and credentials: those are checked once and then compared.
  */
-type Check = (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>
-
-/** Runs the checks in order in one hook; only the configured ones are in the list. */
-function gate (checks: readonly Check[]): Hook {
-  const from = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, start: number): void => {
-    for (let i = start; i < checks.length; i++) {
-      const passed = (checks[i] as Check)(request, reply)
-      if (passed === true) continue
-      if (passed !== false) passed.then((ok) => { if (ok) from(request, reply, done, i + 1) }, done)
-      return
-    }
-    done()
-  }
-  return (request, reply, done) => { from(request, reply, done, 0) }
+interface Connection {
+  readonly peer: Peer
+  /** The last Host header the guard allowed on this connection. */
+  host: string | undefined
+  /** Whether the peer's own admission was recorded (a proxy's forwarded clients always are). */
+  recorded: boolean
+  /** The last login on this connection (see the authentication check). */
+  login: Login | undefined
 }
+interface Login { header: string, user: string, generation: number }
+const CONNECTION = Symbol('tavern-server.connection')
+type GateSocket = Socket & { [CONNECTION]?: Connection }
 
 /**
  * Whether the request is for /healthz, which needs no password (a monitor has none). Read from
@@ -86,12 +85,6 @@ function forHealth (request: FastifyRequest): boolean {
   const url = request.raw.url as string
   return url === '/healthz' || url.startsWith('/healthz?')
 }
-
-const PEER = Symbol('tavern-server.peer')
-/** The last login on a connection (see the authentication check). */
-const LOGIN = Symbol('tavern-server.login')
-interface Login { header: string, user: string, generation: number }
-type PeerSocket = Socket & { [PEER]?: Peer, [LOGIN]?: Login }
 
 function facts (request: FastifyRequest, user = request.user): RequestFacts {
   return {
@@ -113,9 +106,14 @@ function userKey (user: string): string {
   return user.slice(0, 128)
 }
 
+/** How many Authorization headers a request has (Node keeps only the first in `headers`). */
 function authorizationHeaders (raw: readonly string[]): number {
   let count = 0
-  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).length === 13 && (raw[i] as string).toLowerCase() === 'authorization') count++
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    // The usual spellings first: toLowerCase() makes a new string on every request.
+    if (name === 'Authorization' || name === 'authorization' || (name.length === 13 && name.toLowerCase() === 'authorization')) count++
+  }
   return count
 }
 
@@ -139,7 +137,6 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.decorateRequest('client', null as unknown as ClientAddress)
   app.decorateRequest('admittedBy', undefined)
   app.decorateRequest('user', undefined)
-  const checks: Check[] = []
 
   /** Refuses a request; `consoleLine` undefined keeps it off the console (still in the access log). */
   const deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string): false => {
@@ -154,145 +151,179 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
 
   // 0. Who is asking. The peer is parsed once per connection; forwarded headers only count from
   //    a trusted proxy, and a garbage one is a 400, never a 500.
-  checks.push((request, reply) => {
-    const socket = request.raw.socket as PeerSocket
-    let peer = socket[PEER]
-    if (peer === undefined) {
+  const identify = (request: FastifyRequest, reply: FastifyReply): Connection | undefined => {
+    const socket = request.raw.socket as GateSocket
+    let connection = socket[CONNECTION]
+    if (connection === undefined) {
       const address = socket.remoteAddress
       /* c8 ignore next 4 -- a socket has no address only once it is destroyed, before any request */
       if (address === undefined) {
         reply.code(400).send()
-        return false
+        return undefined
       }
       // Node writes the peer as an IP address, which always parses.
-      peer = resolver.peer(parseAddress(address) as Address)
-      socket[PEER] = peer
+      connection = { peer: resolver.peer(parseAddress(address) as Address), host: undefined, recorded: false, login: undefined }
+      socket[CONNECTION] = connection
     }
     try {
-      request.client = resolver.resolve(peer, request.headers)
+      request.client = resolver.resolve(connection.peer, request.headers)
     } catch (error) {
       /* c8 ignore next -- resolve() throws nothing else; anything else is a bug for Fastify's 500 */
       if (!(error instanceof BadForwardedHeader)) throw error
-      request.client = peer.direct
+      request.client = connection.peer.direct
       const message = `Bad Request: ${error.message}.`
-      return deny(request, reply, 400, 'bad-request', message, message)
+      deny(request, reply, 400, 'bad-request', message, message)
+      return undefined
     }
-    return true
-  })
+    return connection
+  }
 
   // 1. Host check: DNS rebinding. Node itself answers HTTP/1.1 without Host with a 400 (RFC 7230
   //    section 5.4); HTTP/1.0 may omit it, and browsers, the only tool of a rebinding attack,
   //    always send it.
-  if (hostGuard !== undefined) {
-    checks.push((request, reply) => {
-      const host = request.headers.host
-      if (host === undefined || hostGuard.allows(host)) return true
-      const name = hostName(host)
-      return deny(request, reply, 403, 'host-rejected',
-        `Forbidden: the host name "${name}" is not allowed, to protect against DNS rebinding. If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`,
-        `Forbidden: request for host "${printable(name)}" from ${request.client.ip} (not this server's name). If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`)
-    })
+  const hostAllowed = (guard: HostGuard, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
+    const host = request.headers.host
+    if (host === undefined || host === connection.host) return true
+    if (guard.allows(host)) {
+      connection.host = host
+      return true
+    }
+    const name = hostName(host)
+    return deny(request, reply, 403, 'host-rejected',
+      `Forbidden: the host name "${name}" is not allowed, to protect against DNS rebinding. If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`,
+      `Forbidden: request for host "${printable(name)}" from ${request.client.ip} (not this server's name). If you reach this server by that name, add it to hostWhitelist.hosts in ${config.configPath}.`)
   }
 
   // 2. IP whitelist: the client, and with enableForwardedWhitelist also the proxy it came through.
-  if (whitelist !== undefined) {
-    checks.push((request, reply) => {
-      const { client } = request
-      const rules = whitelist.current
-      const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
-      const rule = client.forwarded && !config.enableForwardedWhitelist
-        ? rules.matchParsed(client.parsedPeer)
-        : rules.matchParsed(client.parsed)
-      if (rule !== undefined && proxyOk) {
-        request.admittedBy = rule
-        return true
-      }
-      if (passwordCanAdmit) return true
-      const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
-      const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${config.baseDir}.`
-      return deny(request, reply, 403, 'forbidden', message, message)
-    })
+  const whitelisted = (rules: IpMatcher, request: FastifyRequest, reply: FastifyReply): boolean => {
+    const { client } = request
+    const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
+    const rule = client.forwarded && !config.enableForwardedWhitelist
+      ? rules.matchParsed(client.parsedPeer)
+      : rules.matchParsed(client.parsed)
+    if (rule !== undefined && proxyOk) {
+      request.admittedBy = rule
+      return true
+    }
+    if (passwordCanAdmit) return true
+    const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
+    const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${config.baseDir}.`
+    return deny(request, reply, 403, 'forbidden', message, message)
   }
 
-  if (basicAuth !== undefined) {
-    const { checker, byAddress, byUser } = basicAuth
-    const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): false => {
-      const seconds = Math.ceil(waitMs / 1000)
-      reply.header('retry-after', String(seconds))
-      return deny(request, reply, 429, 'rate-limited',
-        `Too Many Requests: too many failed logins ${who}. Try again in ${seconds} seconds.`,
-        `Refused a login ${who}: locked out for ${seconds} more seconds after too many failed logins.`, user)
-    }
-    const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): false => {
-      reply.header('www-authenticate', 'Basic realm="tavern-server", charset="UTF-8"')
-      return deny(request, reply, 401, reason,
-        'Unauthorized: this server asks for a user name and password. They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.',
-        consoleLine, user)
-    }
-    const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): false => {
-      const address = limitKey(request.client)
-      const lockedAddress = byAddress.fail(address)
-      const lockedUser = user === undefined ? 0 : byUser.fail(userKey(user))
-      if (lockedAddress > 0) recorder.warn(`address ${address}`, `Too many failed logins from ${request.client.ip}: locked out for ${lockedAddress / 1000} seconds.`)
-      if (lockedUser > 0) recorder.warn(`user ${user as string}`, `Too many failed logins for user "${printable(user)}": locked out for ${lockedUser / 1000} seconds.`)
-      return challenge(request, reply, 'unauthorized',
-        `Unauthorized: wrong user name or password from ${request.client.ip}${user === undefined ? ' (malformed credentials)' : ` (user "${printable(user)}")`}.`, user)
-    }
+  // 3 and 4. Rate limit, then HTTP Basic (RFC 7617): see basicAuthCheck.
+  const authenticate = basicAuth === undefined ? undefined : basicAuthCheck(basicAuth, recorder, deny, needsAuth)
 
-    // 3 and 4. Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget
-    //    gets 429 before any password check; the check is constant-time, a hash paid once per
-    //    process.
-    checks.push((request, reply) => {
-      if (!needsAuth(request)) return true
-      const wait = byAddress.lockedFor(limitKey(request.client))
-      if (wait > 0) return tooMany(request, reply, wait, `from ${request.client.ip}`)
-      const header = request.headers.authorization
-      if (header !== undefined && authorizationHeaders(request.raw.rawHeaders) > 1) {
-        return deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
-      }
-      // Credentials that passed before are not a guess: a lock-out of their user name (someone
-      // guessing elsewhere) must not lock out the devices already logged in. The address lock
-      // above still applies to them.
-      // A keep-alive connection sends the same header with every request: the connection keeps
-      // its last login (until it closes, or the credentials change) and the next request costs a
-      // comparison instead of a hash. Not for forwarded requests: a proxy's connection carries
-      // other people's requests too.
-      const socket = request.raw.socket as PeerSocket
-      const login = socket[LOGIN]
-      if (login !== undefined && login.header === header && login.generation === checker.generation) {
-        request.user = login.user
-        return true
-      }
-      const key = header === undefined ? undefined : checker.keyOf(header)
-      const known = key === undefined ? undefined : checker.remembered(key)
-      if (known !== undefined) {
-        request.user = known
-        if (!request.client.forwarded) socket[LOGIN] = { header: header as string, user: known, generation: checker.generation }
-        return true
-      }
-      const credentials = parseBasic(header)
-      if (credentials.kind === 'missing' || credentials.kind === 'other-scheme') return challenge(request, reply, 'auth-required', undefined)
-      if (credentials.kind === 'malformed') return failed(request, reply, undefined)
-      const { user, password } = credentials
-      const userWait = byUser.lockedFor(userKey(user))
-      if (userWait > 0) return tooMany(request, reply, userWait, `for user "${printable(user)}"`, user)
-      return checker.verify(key as string, user, password).then((ok) => {
-        if (!ok) return failed(request, reply, user)
-        request.user = user
-        return true
-      }, (error: unknown) => {
-        /* c8 ignore next -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
-        if (!(error instanceof VerifierBusy)) throw error
-        reply.header('retry-after', '1')
-        return deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
-      })
-    })
+  // Last: the request is admitted. The first one from each address is logged; a connection
+  // that has been through this once skips the lookup (unless a proxy's: its clients differ).
+  const admit = (request: FastifyRequest, connection: Connection): void => {
+    const { client } = request
+    if (client.forwarded) {
+      recorder.admitted(client.ip, () => facts(request))
+    } else if (!connection.recorded) {
+      recorder.admitted(client.ip, () => facts(request))
+      connection.recorded = true
+    }
   }
 
-  // Last: the request is admitted. The first one from each address is logged.
-  checks.push((request) => {
-    recorder.admitted(request.client.ip, () => facts(request))
-    return true
-  })
-  app.addHook('onRequest', gate(checks))
+  const gate: Hook = (request, reply, done) => {
+    const connection = identify(request, reply)
+    if (connection === undefined) return
+    if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
+    if (whitelist !== undefined && !whitelisted(whitelist.current, request, reply)) return
+    if (authenticate !== undefined) {
+      const passed = authenticate(request, reply, connection)
+      if (passed !== true) {
+        if (passed !== false) {
+          passed.then((ok) => {
+            if (!ok) return
+            admit(request, connection)
+            done()
+          }, done)
+        }
+        return
+      }
+    }
+    admit(request, connection)
+    done()
+  }
+  app.addHook('onRequest', gate)
+}
+
+type Deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string) => false
+
+/**
+ * Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget gets 429 before
+ * any password check; the check is constant-time, a hash paid once per process. True lets the
+ * request on, false means it was answered, a promise when a password hash has to be checked.
+ */
+function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: Deny, needsAuth: (request: FastifyRequest) => boolean):
+(request: FastifyRequest, reply: FastifyReply, connection: Connection) => boolean | Promise<boolean> {
+  const { checker, byAddress, byUser } = basicAuth
+  const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): false => {
+    const seconds = Math.ceil(waitMs / 1000)
+    reply.header('retry-after', String(seconds))
+    return deny(request, reply, 429, 'rate-limited',
+      `Too Many Requests: too many failed logins ${who}. Try again in ${seconds} seconds.`,
+      `Refused a login ${who}: locked out for ${seconds} more seconds after too many failed logins.`, user)
+  }
+  const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): false => {
+    reply.header('www-authenticate', 'Basic realm="tavern-server", charset="UTF-8"')
+    return deny(request, reply, 401, reason,
+      'Unauthorized: this server asks for a user name and password. They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.',
+      consoleLine, user)
+  }
+  const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): false => {
+    const address = limitKey(request.client)
+    const lockedAddress = byAddress.fail(address)
+    const lockedUser = user === undefined ? 0 : byUser.fail(userKey(user))
+    if (lockedAddress > 0) recorder.warn(`address ${address}`, `Too many failed logins from ${request.client.ip}: locked out for ${lockedAddress / 1000} seconds.`)
+    if (lockedUser > 0) recorder.warn(`user ${user as string}`, `Too many failed logins for user "${printable(user)}": locked out for ${lockedUser / 1000} seconds.`)
+    return challenge(request, reply, 'unauthorized',
+      `Unauthorized: wrong user name or password from ${request.client.ip}${user === undefined ? ' (malformed credentials)' : ` (user "${printable(user)}")`}.`, user)
+  }
+  return (request, reply, connection) => {
+    if (!needsAuth(request)) return true
+    const wait = byAddress.lockedFor(limitKey(request.client))
+    if (wait > 0) return tooMany(request, reply, wait, `from ${request.client.ip}`)
+    const header = request.headers.authorization
+    if (header !== undefined && authorizationHeaders(request.raw.rawHeaders) > 1) {
+      return deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
+    }
+    // Credentials that passed before are not a guess: a lock-out of their user name (someone
+    // guessing elsewhere) must not lock out the devices already logged in. The address lock
+    // above still applies to them.
+    // A keep-alive connection sends the same header with every request: the connection keeps
+    // its last login (until it closes, or the credentials change) and the next request costs a
+    // comparison instead of a hash. Not for forwarded requests: a proxy's connection carries
+    // other people's requests too.
+    const login = connection.login
+    if (login !== undefined && login.header === header && login.generation === checker.generation) {
+      request.user = login.user
+      return true
+    }
+    const key = header === undefined ? undefined : checker.keyOf(header)
+    const known = key === undefined ? undefined : checker.remembered(key)
+    if (known !== undefined) {
+      request.user = known
+      if (!request.client.forwarded) connection.login = { header: header as string, user: known, generation: checker.generation }
+      return true
+    }
+    const credentials = parseBasic(header)
+    if (credentials.kind === 'missing' || credentials.kind === 'other-scheme') return challenge(request, reply, 'auth-required', undefined)
+    if (credentials.kind === 'malformed') return failed(request, reply, undefined)
+    const { user, password } = credentials
+    const userWait = byUser.lockedFor(userKey(user))
+    if (userWait > 0) return tooMany(request, reply, userWait, `for user "${printable(user)}"`, user)
+    return checker.verify(key as string, user, password).then((ok) => {
+      if (!ok) return failed(request, reply, user)
+      request.user = user
+      return true
+    }, (error: unknown) => {
+      /* c8 ignore next -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
+      if (!(error instanceof VerifierBusy)) throw error
+      reply.header('retry-after', '1')
+      return deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
+    })
+  }
 }

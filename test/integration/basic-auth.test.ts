@@ -48,6 +48,9 @@ t.test('right, wrong, missing and malformed credentials over sockets; never a 50
   const binary = Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic '), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('\r\n\r\n')])
   t.match(await raw(cli.port, binary), /^HTTP\/1\.1 401 /, 'binary bytes')
   t.match(await raw(cli.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: ${basic('me', 'pa:ss wörd')}\r\nAuthorization: ${basic('x', 'y')}\r\n\r\n`), /^HTTP\/1\.1 400 /, 'a repeated header')
+  for (const [first, second] of [['authorization', 'AUTHORIZATION'], ['AuThOrIzAtIoN', 'Authorization']]) {
+    t.match(await raw(cli.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${first}: ${basic('me', 'pa:ss wörd')}\r\n${second}: ${basic('x', 'y')}\r\n\r\n`), /^HTTP\/1\.1 400 /, `repeated as ${first} and ${second}`)
+  }
   t.match(await raw(cli.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic ${'A'.repeat(15_000)}\r\n\r\n`), /^HTTP\/1\.1 401 /, 'a huge header')
   t.match(await raw(cli.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic \u0001\u0002\r\n\r\n'), /^HTTP\/1\.1 400 /, 'control characters (refused by the HTTP parser)')
   t.equal(cli.child.exitCode, null, 'still running')

@@ -4,6 +4,7 @@
  * namespaces.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
@@ -53,6 +54,26 @@ t.test('forwarded headers: ignored from an untrusted peer, honoured from a trust
   const garbage = await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { 'x-forwarded-for': 'not-an-address' } })
   t.equal(garbage.status, 400)
   t.equal(cli.child.exitCode, null, 'still running')
+})
+
+t.test('on one kept-alive connection, every request is checked: its Host, and a proxy\'s forwarded client', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\ntrustedProxies:\n  - 127.0.0.1\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => { agent.destroy(); cli.child.kill() })
+  const sockets = new Set<unknown>()
+  agent.on('free', (socket) => { sockets.add(socket) })
+  const status = async (headers: Record<string, string>) => (await request(`${cli.url}healthz`, { agent, headers })).status
+  t.equal(await status({ host: 'localhost' }), 200)
+  t.equal(await status({ host: 'evil.example' }), 403, 'a foreign Host after an allowed one')
+  t.equal(await status({ host: 'localhost' }), 200)
+  t.equal(await status({ 'x-forwarded-for': '10.1.2.3' }), 200)
+  t.equal(await status({ 'x-forwarded-for': '10.4.5.6' }), 200)
+  t.equal(await status({ 'x-forwarded-for': '203.0.113.9' }), 403, 'a forwarded client off the list after admitted ones')
+  t.equal(sockets.size, 1, 'every request went over one connection')
+  await cli.waitFor(/New connection from 10\.4\.5\.6;/)
+  t.equal(cli.out().match(/New connection from 127\.0\.0\.1;/g)?.length, 1, 'the connection itself is recorded once')
+  t.match(cli.out(), /New connection from 10\.1\.2\.3;/, 'each forwarded client is recorded')
 })
 
 t.test('whitelist.txt takes precedence and edits apply without a restart', async (t) => {
