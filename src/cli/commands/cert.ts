@@ -5,7 +5,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
-import writeFileAtomic from 'write-file-atomic'
 import { loadConfig } from '../../config/load.js'
 import { TVS_ERR_TLS_CERT_EXISTS, TVS_ERR_TLS_CERT_WRITE } from '../../errors.js'
 import type { Interfaces } from '../../server/listen-plan.js'
@@ -32,11 +31,13 @@ export function certificateNames (hostname: string, interfaces: Interfaces): { c
   }
 }
 
-function write (file: string, data: string, mode: number): void {
+type WriteAtomic = (file: string, data: string, options: { mode: number }) => void
+
+function write (writeAtomic: WriteAtomic, file: string, data: string, mode: number): void {
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
     // Written aside and renamed into place, with the mode set before any byte lands in it.
-    writeFileAtomic.sync(file, data, { mode })
+    writeAtomic(file, data, { mode })
   } catch (error) {
     throw new TVS_ERR_TLS_CERT_WRITE(file, (error as Error).message, { cause: error })
   }
@@ -62,11 +63,12 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
         throw new TVS_ERR_TLS_CERT_EXISTS(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`)
       }
       const { commonName, names } = certificateNames(io.hostname(), io.interfaces())
-      // Loaded here only, so the server itself never loads the certificate generator.
-      const { makeSelfSigned } = await import('../../server/tls-self-signed.js')
+      // Loaded here only, so the server itself never loads the certificate generator, nor the
+      // atomic writer (and the exit handlers it installs).
+      const [{ makeSelfSigned }, { default: writeFileAtomic }] = await Promise.all([import('../../server/tls-self-signed.js'), import('write-file-atomic')])
       const made = await makeSelfSigned({ commonName, names, passphrase: keyPassphrase })
-      write(keyPath, made.key, 0o600)
-      write(certPath, made.cert, 0o644)
+      write(writeFileAtomic.sync, keyPath, made.key, 0o600)
+      write(writeFileAtomic.sync, certPath, made.cert, 0o644)
       const encrypted = keyPassphrase === '' ? '' : ', encrypted with ssl.keyPassphrase'
       io.stdout.write([
         `Wrote a self-signed certificate to ${certPath}`,
