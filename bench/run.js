@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { BASELINES, CASES, FLOOD, PASSWORD, ROUTE } from './cases.js'
 import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
+import { headToHead } from './lib/head-to-head.js'
 import { chooseLoadGenerator, runLoad } from './lib/load.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
 import { fetchOnce, precheck } from './lib/precheck.js'
@@ -29,8 +30,8 @@ import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_
 import { median, ratios } from './lib/stats.js'
 
 const PLANS = {
-  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
-  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
+  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
+  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }
 const START_TIMEOUT_MS = 60_000
@@ -134,6 +135,45 @@ async function measureRounds (targets, { load, pinning }) {
   }
 }
 
+/** A server like `target`'s, started afresh for every head-to-head round. */
+function contender (target) {
+  return { name: target.name, launch: target.launch, route: ROUTE, headers: target.headers, caPath: target.caPath }
+}
+
+/**
+ * Every measured case head to head with what its target compares it with (its baseline, or the
+ * case named by `target.of`), and bare Fastify against itself: the control, which shows how
+ * close to 1 the method is when nothing differs. Sets `headToHead` on each case.
+ * @returns the control's result
+ */
+async function measureHeadToHead (measurable, { byName, baselines, load, pinning }) {
+  const h2hPlan = plan.headToHead
+  if (pinning === undefined) {
+    const reason = 'needs taskset and two cores (both servers on one, both clients on the other)'
+    for (const target of measurable) target.headToHead = { reason }
+    return { reason }
+  }
+  const run = async (reference, challenger) => {
+    log(`head to head: ${challenger.name} against ${reference.name}, ${h2hPlan.rounds} rounds`)
+    try {
+      return await headToHead(contender(reference), contender(challenger), { load, plan: h2hPlan, pinning, log })
+    } catch (error) {
+      return { reason: error.message }
+    }
+  }
+  const bare = baselines.http
+  const control = bare.reason === undefined ? await run(bare, { ...bare, name: 'bare Fastify (again)' }) : { reason: bare.reason }
+  for (const target of measurable) {
+    if (target.baseline) continue
+    const goal = target.spec.target
+    const reference = goal?.of === undefined ? baselines[target.spec.baseline ?? 'http'] : byName.get(goal.of)
+    target.headToHead = reference === undefined || reference.reason !== undefined
+      ? { reason: `${goal?.of ?? 'the baseline'} was not measured` }
+      : { ...(await run(reference, target)), against: reference.name }
+  }
+  return control
+}
+
 /** Median req/s and latencies, ratio to the baseline or to another case, and the target's verdict. */
 function summarise (target, byName, baselines) {
   const rps = target.runs.map((r) => r.rps)
@@ -153,14 +193,20 @@ function summarise (target, byName, baselines) {
   const base = baselines[target.spec.baseline ?? 'http']
   row.comparedWith = base.name
   row.ratio = median(ratios(rps, base.runs.map((r) => r.rps)))
+  row.headToHead = target.headToHead
   const goal = target.spec.target
   if (goal !== undefined) {
     const other = goal.of === undefined ? base : byName.get(goal.of)
-    const ratio = goal.of === undefined ? row.ratio : median(ratios(rps, other.runs.map((r) => r.rps)))
+    // The verdict comes from the head-to-head measurement; one-after-the-other only without it.
+    const h2h = target.headToHead
+    const byH2h = h2h !== undefined && h2h.reason === undefined && Number.isFinite(h2h.ratio)
+    const alone = goal.of === undefined ? row.ratio : median(ratios(rps, other.runs.map((r) => r.rps)))
+    const ratio = byH2h ? h2h.ratio : alone
     row.target = {
       of: goal.of,
       text: `≥ ${goal.min} × ${goal.of ?? base.name}`,
       ratio,
+      method: byH2h ? 'head to head' : 'one after the other',
       pass: Number.isFinite(ratio) ? ratio >= goal.min : undefined
     }
   }
@@ -277,6 +323,8 @@ async function main () {
       .catch((error) => ({ caseName: FLOOD.on, targetMs: FLOOD.target.p99Ms, method: '', reason: error.message, rows: [] }))
     await Promise.all(all.map((t) => t.server?.proc.stop()))
 
+    const control = await measureHeadToHead(all.filter((t) => t.reason === undefined), { byName, baselines, load, pinning })
+
     log(`start-up: ${plan.starts} starts each, then the ${plan.whitelistSize}-entry whitelist`)
     const startup = await measureStarts(context)
     const open = byName.get('no access control')
@@ -286,7 +334,7 @@ async function main () {
 
     const throughput = all.map((t) => summarise(t, byName, baselines))
     machine.loadAfter = loadAverage()
-    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, startup, flood })
+    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood })
     process.stdout.write(report)
     if (outFile !== undefined) {
       writeFileSync(outFile, report)

@@ -36,17 +36,35 @@ function mb (start, after) {
   return `${num(start)} → ${num(after)}`
 }
 
+/** A head-to-head ratio with its range over the rounds counted, or why there is none. */
+function h2hCell (h2h, against) {
+  if (h2h === undefined) return DASH
+  if (h2h.reason !== undefined) return `not measured: ${h2h.reason}`
+  if (h2h.counted === 0) return `not measured: no round kept the server core at least 90% busy (the clients were too slow)`
+  const range = h2h.counted > 1 ? ` (${num(h2h.low, 2)}–${num(h2h.high, 2)})` : ''
+  return `${num(h2h.ratio, 2)}${range} × ${against}`
+}
+
 function throughputTable (results) {
-  const header = ['case', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'ratio', 'target', 'result', 'RSS MB (start → after load)']
+  const header = ['case', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'ratio, one after the other', 'ratio, head to head', 'target', 'result', 'RSS MB (start → after load)']
   const rows = results.throughput.map((t) => {
     if (t.reason !== undefined) {
-      return [t.name, `not measured: ${t.reason}`, DASH, DASH, DASH, DASH, DASH, t.target?.text ?? DASH, DASH, DASH]
+      return [t.name, `not measured: ${t.reason}`, DASH, DASH, DASH, DASH, DASH, DASH, t.target?.text ?? DASH, DASH, DASH]
     }
     const ratio = t.baseline ? '1 (baseline)' : `${num(t.ratio, 2)} × ${t.comparedWith}`
-    const target = t.target === undefined ? DASH : `${t.target.text}${t.target.of === undefined ? '' : ` (${num(t.target.ratio, 2)})`}`
-    return [t.name, num(t.rps), ms(t.p50), ms(t.p99), num(t.cpuUs, 1), num(t.errors), ratio, target, verdict(t.target?.pass), mb(t.rssStart, t.rssAfter)]
+    const h2h = t.baseline ? DASH : h2hCell(t.headToHead, t.headToHead?.against)
+    const target = t.target === undefined ? DASH : t.target.text
+    return [t.name, num(t.rps), ms(t.p50), ms(t.p99), num(t.cpuUs, 1), num(t.errors), ratio, h2h, target, verdict(t.target?.pass), mb(t.rssStart, t.rssAfter)]
   })
   return table(header, rows)
+}
+
+/** The head-to-head control: bare Fastify against itself, which should come out at 1. */
+function controlLine (control) {
+  if (control === undefined) return ''
+  if (control.reason !== undefined) return `Head-to-head control not measured: ${control.reason}.`
+  return `Control: bare Fastify head to head with a second bare Fastify gives ${h2hCell(control, 'the first')}` +
+    ` over ${control.counted} round${control.counted === 1 ? '' : 's'}: what the method reads when nothing differs.`
 }
 
 function startupTable (results) {
@@ -113,18 +131,34 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 - Node.js ${m.node}, Fastify ${m.fastify}; load generator ${load.name} ${load.version}, ${plan.connections}
   connections, keep-alive, no pipelining, in its own process.
 - ${pinning === undefined ? 'No CPU pinning (taskset or a second core is missing): servers and load generator share the cores.' : `Servers pinned to CPU ${pinning.server}, the load generator to CPU ${pinning.load} (taskset), so they never share a core.`}
-- Throughput: \`GET ${results.route}\` (the same 26 bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
+- One after the other (req/s, latencies, CPU per request of each server alone): \`GET ${results.route}\` (the same 26 bytes from every server), ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}; in each,
   every server in turn (the order reversed every other round) gets ${plan.warmup} s of warm-up, then ${plan.duration} s measured.
   Each round starts every server afresh, so no single process tilts a ratio. req/s and
   latencies are medians over rounds; a ratio is the median of the per-round ratios. Each server
   is its own process: tavern-server is the real command (\`node bin/tavern-server.js --port 0\`)
   in a base directory holding the case's config.yaml; the baselines are \`bench/baseline-server.js\`.
+- Head to head: each case and what its target compares it with run at the same time, both
+  pinned to CPU ${pinning?.server ?? 0}, each loaded by its own client on CPU ${pinning?.load ?? 1}, for ${plan.headToHead.rounds} round${plan.headToHead.rounds === 1 ? '' : 's'} of
+  fresh servers (${plan.headToHead.warmup} s warm-up, ${plan.headToHead.duration} s measured; with half a core each, the warm-up gives each
+  server about as much CPU as the one-after-the-other warm-up does, enough for V8 to compile the
+  hot path and for the first login's scrypt to be over). The kernel shares the core between them, so a slow
+  moment of the machine slows both alike; the ratio is requests per CPU-second (all threads,
+  /proc/PID/task/*/schedstat) of the case over the other's, median over rounds, with its range.
+  A round counts only if the two kept the core at least 90% busy. **Targets are judged on this
+  ratio**: measured one after the other, the same comparison moves by tens of percent between
+  seconds on this machine; the control below shows the head-to-head spread when nothing differs.
+- Like for like: every server answers the same bytes to the same request. The cases with a
+  password send an Authorization header, so their baseline is bare Fastify receiving that header
+  too (it ignores it): parsing a longer request costs any server something, and that is not the
+  gate's cost.
 - A case is measured only after its precheck proves the gate active (an address off the whitelist
   gets 403, a request without credentials 401, the TLS handshake verifies against the case's CA).
 
 ## Throughput
 
 ${throughputTable(results)}
+
+${controlLine(results.control)}
 
 ## Start-up and memory
 
