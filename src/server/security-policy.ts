@@ -62,12 +62,15 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDone
 
 /**
  * What one connection has shown so far. A keep-alive connection sends request after request from
- * the same peer with the same Host and credentials: those are checked once and then compared.
+ * the same peer with the same Host and credentials: those are checked once and then compared, and
+ * its peer's whitelist rule is kept until the whitelist is reloaded.
  */
 interface Connection {
   readonly peer: Peer
   /** The last Host header the guard allowed on this connection. */
   host: string | undefined
+  /** The whitelist that admitted the peer itself, and the rule (a reload makes a new whitelist). */
+  admittedBy: { rules: IpMatcher, rule: RuleSource } | undefined
   /** Whether the peer's own admission was recorded (a proxy's forwarded clients always are). */
   recorded: boolean
   /** The last login on this connection (see the authentication check). */
@@ -162,7 +165,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         return undefined
       }
       // Node writes the peer as an IP address, which always parses.
-      connection = { peer: resolver.peer(parseAddress(address) as Address), host: undefined, recorded: false, login: undefined }
+      connection = { peer: resolver.peer(parseAddress(address) as Address), host: undefined, admittedBy: undefined, recorded: false, login: undefined }
       socket[CONNECTION] = connection
     }
     try {
@@ -195,14 +198,21 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   }
 
   // 2. IP whitelist: the client, and with enableForwardedWhitelist also the proxy it came through.
-  const whitelisted = (rules: IpMatcher, request: FastifyRequest, reply: FastifyReply): boolean => {
+  const whitelisted = (rules: IpMatcher, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
     const { client } = request
+    // The peer of a connection does not change; the whitelist may (a reload makes a new one).
+    const known = connection.admittedBy
+    if (known !== undefined && known.rules === rules && !client.forwarded) {
+      request.admittedBy = known.rule
+      return true
+    }
     const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
     const rule = client.forwarded && !config.enableForwardedWhitelist
       ? rules.matchParsed(client.parsedPeer)
       : rules.matchParsed(client.parsed)
     if (rule !== undefined && proxyOk) {
       request.admittedBy = rule
+      if (!client.forwarded) connection.admittedBy = { rules, rule }
       return true
     }
     if (passwordCanAdmit) return true
@@ -230,7 +240,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
-    if (whitelist !== undefined && !whitelisted(whitelist.current, request, reply)) return
+    if (whitelist !== undefined && !whitelisted(whitelist.current, request, reply, connection)) return
     if (authenticate !== undefined) {
       const passed = authenticate(request, reply, connection)
       if (passed !== true) {

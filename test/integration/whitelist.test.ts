@@ -91,6 +91,25 @@ t.test('whitelist.txt takes precedence and edits apply without a restart', async
   t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 200, 'a bad edit keeps the old list')
 })
 
+t.test('a reloaded whitelist applies to connections already open', async (t) => {
+  const dir = t.testdir({ 'whitelist.txt': '127.0.0.1\n127.0.0.2\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: '127.0.0.2' } as ConstructorParameters<typeof Agent>[0])
+  t.teardown(() => { agent.destroy(); cli.child.kill() })
+  const sockets = new Set<unknown>()
+  agent.on('free', (socket) => { sockets.add(socket) })
+  const status = async () => (await request(`${cli.url}healthz`, { agent })).status
+  t.equal(await status(), 200)
+  t.equal(await status(), 200)
+  writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\n')
+  await cli.waitFor(/whitelist reloaded: 1 entries\n/)
+  t.equal(await status(), 403, 'the same connection, refused by the new list')
+  writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.0/24\n')
+  await cli.waitFor(/whitelist reloaded: 1 entries\n[^]*whitelist reloaded: 1 entries\n/)
+  t.equal(await status(), 200, 'and admitted again')
+  t.equal(sockets.size, 1, 'every request went over one connection')
+})
+
 t.test('edits to the whitelist in config.yaml apply too, and SIGHUP reloads', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
