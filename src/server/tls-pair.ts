@@ -89,7 +89,13 @@ function parseKey (file: string, key: Buffer, passphrase: string): KeyObject {
   try {
     return createPrivateKey({ key, format: 'pem', passphrase })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_OSSL_BAD_DECRYPT') throw new TVS_ERR_TLS_PASSPHRASE_WRONG(file, { cause: error })
+    // A wrong passphrase decrypts to garbage. The padding check catches that almost always
+    // (bad decrypt), but about one time in 256 the padding looks right and the garbage
+    // then fails to decode (unsupported): for an encrypted key, both mean the passphrase.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ERR_OSSL_BAD_DECRYPT' || (code === 'ERR_OSSL_UNSUPPORTED' && ENCRYPTED_KEY.test(text))) {
+      throw new TVS_ERR_TLS_PASSPHRASE_WRONG(file, { cause: error })
+    }
     throw new TVS_ERR_TLS_BAD_KEY(file, ` (${(error as Error).message})`, { cause: error })
   }
 }

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto'
+import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
@@ -92,6 +92,25 @@ t.test('an encrypted key without a passphrase, or with a wrong one, says which',
   t.equal(missing.code, 'TVS_ERR_TLS_PASSPHRASE_MISSING')
   t.match(missing.message, /is encrypted and no passphrase was given\. Set the environment variable TAVERN_SSL_KEYPASSPHRASE/)
   const wrong = failure(() => readTlsPair(ssl(dir, { keyPassphrase: 'wrong' }), USER, 'config.yaml'))
+  t.equal(wrong.code, 'TVS_ERR_TLS_PASSPHRASE_WRONG')
+  t.match(wrong.message, `The passphrase for the TLS key ${join(dir, 'key.pem')} is wrong.`)
+})
+
+t.test('a wrong passphrase whose garbage passes the padding check is still a wrong passphrase', async (t) => {
+  // About one wrong passphrase in 256 decrypts to bytes with valid padding that then fail to
+  // decode; find one for this key, as OpenSSL itself reports it, and check what the user is told.
+  const encrypted = encryptKey(good.key, 'right')
+  const dir = pairDir(t, { cert: good.cert, key: encrypted })
+  let passphrase = ''
+  for (let i = 0; i < 20000 && passphrase === ''; i++) {
+    try {
+      createPrivateKey({ key: encrypted, format: 'pem', passphrase: `wrong-${i}` })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_OSSL_UNSUPPORTED') passphrase = `wrong-${i}`
+    }
+  }
+  t.not(passphrase, '', 'a wrong passphrase that OpenSSL reports as undecodable was found')
+  const wrong = failure(() => readTlsPair(ssl(dir, { keyPassphrase: passphrase }), USER, 'config.yaml'))
   t.equal(wrong.code, 'TVS_ERR_TLS_PASSPHRASE_WRONG')
   t.match(wrong.message, `The passphrase for the TLS key ${join(dir, 'key.pem')} is wrong.`)
 })
