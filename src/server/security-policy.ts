@@ -80,6 +80,9 @@ interface Login { header: string, user: string, generation: number }
 const CONNECTION = Symbol('tavern-server.connection')
 type GateSocket = Socket & { [CONNECTION]?: Connection }
 
+/** Refuses a request; `consoleLine` undefined keeps it off the console (still in the access log). */
+type Deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string) => false
+
 /**
  * Whether the request is for /healthz, which needs no password (a monitor has none). Read from
  * the raw target: only the exact path is exempt, and only that path reaches the /healthz route.
@@ -141,8 +144,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.decorateRequest('admittedBy', undefined)
   app.decorateRequest('user', undefined)
 
-  /** Refuses a request; `consoleLine` undefined keeps it off the console (still in the access log). */
-  const deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string): false => {
+  const deny: Deny = (request, reply, status, reason, message, consoleLine, user) => {
     recorder.refused(facts(request, user), status, reason, consoleLine)
     refuse(request, reply, status, message)
     return false
@@ -227,13 +229,11 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   // Last: the request is admitted. The first one from each address is logged; a connection
   // that has been through this once skips the lookup (unless a proxy's: its clients differ).
   const admit = (request: FastifyRequest, connection: Connection): void => {
-    const { client } = request
-    if (client.forwarded) {
-      recorder.admitted(client.ip, () => facts(request))
-    } else if (!connection.recorded) {
-      recorder.admitted(client.ip, () => facts(request))
+    if (!request.client.forwarded) {
+      if (connection.recorded) return
       connection.recorded = true
     }
+    recorder.admitted(request.client.ip, () => facts(request))
   }
 
   const gate: Hook = (request, reply, done) => {
@@ -260,7 +260,6 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.addHook('onRequest', gate)
 }
 
-type Deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string) => false
 
 /**
  * Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget gets 429 before
