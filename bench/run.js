@@ -135,6 +135,12 @@ async function measureRounds (targets, { load, pinning }) {
   }
 }
 
+/** What a case's target compares it with: another case (`target.of`), else the case's baseline. */
+function referenceOf (target, byName, baselines) {
+  const of = target.spec.target?.of
+  return of === undefined ? baselines[target.spec.baseline ?? 'http'] : byName.get(of)
+}
+
 /** A server like `target`'s, started afresh for every head-to-head round. */
 function contender (target) {
   return { name: target.name, launch: target.launch, route: ROUTE, headers: target.headers, caPath: target.caPath }
@@ -165,10 +171,9 @@ async function measureHeadToHead (measurable, { byName, baselines, load, pinning
   const control = bare.reason === undefined ? await run(bare, { ...bare, name: 'bare Fastify (again)' }) : { reason: bare.reason }
   for (const target of measurable) {
     if (target.baseline) continue
-    const goal = target.spec.target
-    const reference = goal?.of === undefined ? baselines[target.spec.baseline ?? 'http'] : byName.get(goal.of)
+    const reference = referenceOf(target, byName, baselines)
     target.headToHead = reference === undefined || reference.reason !== undefined
-      ? { reason: `${goal?.of ?? 'the baseline'} was not measured` }
+      ? { reason: `${target.spec.target?.of ?? 'the baseline'} was not measured` }
       : { ...(await run(reference, target)), against: reference.name }
   }
   return control
@@ -196,14 +201,12 @@ function summarise (target, byName, baselines) {
   row.headToHead = target.headToHead
   const goal = target.spec.target
   if (goal !== undefined) {
-    const other = goal.of === undefined ? base : byName.get(goal.of)
     // The verdict comes from the head-to-head measurement; one-after-the-other only without it.
     const h2h = target.headToHead
     const byH2h = h2h !== undefined && h2h.reason === undefined && Number.isFinite(h2h.ratio)
-    const alone = goal.of === undefined ? row.ratio : median(ratios(rps, other.runs.map((r) => r.rps)))
+    const alone = goal.of === undefined ? row.ratio : median(ratios(rps, referenceOf(target, byName, baselines).runs.map((r) => r.rps)))
     const ratio = byH2h ? h2h.ratio : alone
     row.target = {
-      of: goal.of,
       text: `≥ ${goal.min} × ${goal.of ?? base.name}`,
       ratio,
       method: byH2h ? 'head to head' : 'one after the other',

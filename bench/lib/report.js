@@ -2,6 +2,7 @@
  * The results as Markdown: the machine and method, then one table each for throughput,
  * start-up and memory, and the wrong-password flood, with every target and whether it holds.
  */
+import { BUSY_MIN } from './head-to-head.js'
 
 const DASH = '–'
 
@@ -40,9 +41,16 @@ function mb (start, after) {
 function h2hCell (h2h, against) {
   if (h2h === undefined) return DASH
   if (h2h.reason !== undefined) return `not measured: ${h2h.reason}`
-  if (h2h.counted === 0) return `not measured: no round kept the server core at least 90% busy (the clients were too slow)`
+  if (h2h.counted === 0) return `not measured: no round kept the server core at least ${BUSY_MIN * 100}% busy (the clients were too slow)`
   const range = h2h.counted > 1 ? ` (${num(h2h.low, 2)}–${num(h2h.high, 2)})` : ''
   return `${num(h2h.ratio, 2)}${range} × ${against}`
+}
+
+/** A target; without a head-to-head figure, the ratio its verdict came from (one after the other). */
+function targetCell (target) {
+  if (target === undefined) return DASH
+  if (target.method === 'head to head') return target.text
+  return `${target.text} (${num(target.ratio, 2)}, one after the other)`
 }
 
 function throughputTable (results) {
@@ -53,8 +61,7 @@ function throughputTable (results) {
     }
     const ratio = t.baseline ? '1 (baseline)' : `${num(t.ratio, 2)} × ${t.comparedWith}`
     const h2h = t.baseline ? DASH : h2hCell(t.headToHead, t.headToHead?.against)
-    const target = t.target === undefined ? DASH : t.target.text
-    return [t.name, num(t.rps), ms(t.p50), ms(t.p99), num(t.cpuUs, 1), num(t.errors), ratio, h2h, target, verdict(t.target?.pass), mb(t.rssStart, t.rssAfter)]
+    return [t.name, num(t.rps), ms(t.p50), ms(t.p99), num(t.cpuUs, 1), num(t.errors), ratio, h2h, targetCell(t.target), verdict(t.target?.pass), mb(t.rssStart, t.rssAfter)]
   })
   return table(header, rows)
 }
@@ -144,7 +151,7 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
   hot path and for the first login's scrypt to be over). The kernel shares the core between them, so a slow
   moment of the machine slows both alike; the ratio is requests per CPU-second (all threads,
   /proc/PID/task/*/schedstat) of the case over the other's, median over rounds, with its range.
-  A round counts only if the two kept the core at least 90% busy. **Targets are judged on this
+  A round counts only if the two kept the core at least ${BUSY_MIN * 100}% busy. **Targets are judged on this
   ratio**: measured one after the other, the same comparison moves by tens of percent between
   seconds on this machine; the control below shows the head-to-head spread when nothing differs.
 - Like for like: every server answers the same bytes to the same request. The cases with a
