@@ -2,8 +2,8 @@
  * A small HTTP client over real sockets. `localAddress` makes the client another machine as far
  * as the server can tell: every 127.0.0.0/8 address is local.
  */
-import { request as httpRequest } from 'node:http'
-import type { Agent, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
+import type { AgentOptions, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 
 export interface Response {
   status: number
@@ -35,4 +35,16 @@ export function request (url: string, options: RequestOptions = {}): Promise<Res
     req.on('error', reject)
     req.end(options.body)
   })
+}
+
+/**
+ * A keep-alive agent holding at most one connection, from `localAddress` when given;
+ * `connections()` says how many it has opened, so a test can show its requests shared one.
+ */
+export function oneConnection (localAddress?: string): { agent: Agent, connections: () => number } {
+  const options: AgentOptions & { localAddress?: string } = { keepAlive: true, maxSockets: 1, ...(localAddress === undefined ? {} : { localAddress }) }
+  const agent = new Agent(options)
+  const sockets = new Set<unknown>()
+  agent.on('free', (socket) => { sockets.add(socket) })
+  return { agent, connections: () => sockets.size }
 }

@@ -2,12 +2,11 @@
  * HTTP Basic authentication over real sockets, against the spawned CLI.
  */
 import { writeFileSync } from 'node:fs'
-import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { spawnCli, startCli } from '../helpers/cli.js'
-import { request } from '../helpers/http.js'
+import { oneConnection, request } from '../helpers/http.js'
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
@@ -105,10 +104,8 @@ t.test('changing the password in config.yaml applies at once and forgets remembe
 t.test('a kept-alive connection logged in before is refused once the password changes', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: one\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const { agent, connections } = oneConnection()
   t.teardown(() => { agent.destroy(); cli.child.kill() })
-  let connections = 0
-  agent.on('free', (socket) => { if (!(socket as { counted?: boolean }).counted) { connections++; (socket as { counted?: boolean }).counted = true } })
   const as = async (password: string) => (await request(cli.url, { agent, headers: { authorization: basic('me', password) } })).status
   // The first login checks the password, the next ones are remembered, by the process and then
   // by the connection itself.
@@ -119,7 +116,7 @@ t.test('a kept-alive connection logged in before is refused once the password ch
   t.equal(await as('two'), 200)
   t.equal(await as('two'), 200)
   t.equal(await as('one'), 401, 'and again after the new one logged in on it')
-  t.equal(connections, 1, 'every request went over one connection')
+  t.equal(connections(), 1, 'every request went over one connection')
 })
 
 t.test('listening with Basic auth alone passes the start-up gate, and the banner says a password is asked', async (t) => {

@@ -4,13 +4,12 @@
  * namespaces.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { systemProbe } from '../../src/access/docker-hosts.js'
 import { runToExit, startCli } from '../helpers/cli.js'
-import { request } from '../helpers/http.js'
+import { oneConnection, request } from '../helpers/http.js'
 import { createNetns, link, netnsUnavailable, nsGet } from '../helpers/netns.js'
 
 const noNetns = netnsUnavailable()
@@ -59,10 +58,8 @@ t.test('forwarded headers: ignored from an untrusted peer, honoured from a trust
 t.test('on one kept-alive connection, every request is checked: its Host, and a proxy\'s forwarded client', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\ntrustedProxies:\n  - 127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const { agent, connections } = oneConnection()
   t.teardown(() => { agent.destroy(); cli.child.kill() })
-  const sockets = new Set<unknown>()
-  agent.on('free', (socket) => { sockets.add(socket) })
   const status = async (headers: Record<string, string>) => (await request(`${cli.url}healthz`, { agent, headers })).status
   t.equal(await status({ host: 'localhost' }), 200)
   t.equal(await status({ host: 'evil.example' }), 403, 'a foreign Host after an allowed one')
@@ -70,7 +67,7 @@ t.test('on one kept-alive connection, every request is checked: its Host, and a 
   t.equal(await status({ 'x-forwarded-for': '10.1.2.3' }), 200)
   t.equal(await status({ 'x-forwarded-for': '10.4.5.6' }), 200)
   t.equal(await status({ 'x-forwarded-for': '203.0.113.9' }), 403, 'a forwarded client off the list after admitted ones')
-  t.equal(sockets.size, 1, 'every request went over one connection')
+  t.equal(connections(), 1, 'every request went over one connection')
   await cli.waitFor(/New connection from 10\.4\.5\.6;/)
   t.equal(cli.out().match(/New connection from 127\.0\.0\.1;/g)?.length, 1, 'the connection itself is recorded once')
   t.match(cli.out(), /New connection from 10\.1\.2\.3;/, 'each forwarded client is recorded')
@@ -94,10 +91,8 @@ t.test('whitelist.txt takes precedence and edits apply without a restart', async
 t.test('a reloaded whitelist applies to connections already open', async (t) => {
   const dir = t.testdir({ 'whitelist.txt': '127.0.0.1\n127.0.0.2\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: '127.0.0.2' } as ConstructorParameters<typeof Agent>[0])
+  const { agent, connections } = oneConnection('127.0.0.2')
   t.teardown(() => { agent.destroy(); cli.child.kill() })
-  const sockets = new Set<unknown>()
-  agent.on('free', (socket) => { sockets.add(socket) })
   const status = async () => (await request(`${cli.url}healthz`, { agent })).status
   t.equal(await status(), 200)
   t.equal(await status(), 200)
@@ -107,7 +102,7 @@ t.test('a reloaded whitelist applies to connections already open', async (t) => 
   writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.0/24\n')
   await cli.waitFor(/whitelist reloaded: 1 entries\n[^]*whitelist reloaded: 1 entries\n/)
   t.equal(await status(), 200, 'and admitted again')
-  t.equal(sockets.size, 1, 'every request went over one connection')
+  t.equal(connections(), 1, 'every request went over one connection')
 })
 
 t.test('edits to the whitelist in config.yaml apply too, and SIGHUP reloads', async (t) => {
