@@ -9,6 +9,15 @@ import { fileURLToPath } from 'node:url'
 export const BIN = fileURLToPath(new URL('../../bin/tavern-server.js', import.meta.url))
 export const SERVER_JS = fileURLToPath(new URL('../../server.js', import.meta.url))
 
+/**
+ * A prefix that runs the command as users run it, without the test runner's process recording
+ * and coverage. The runner puts NODE_OPTIONS and NODE_V8_COVERAGE back into every process it sees
+ * spawned, so `env` takes them out. They add signal handlers (recording at exit) and give every
+ * function V8 feedback from its first call, so some behaviour can only be seen without them. The
+ * process is then left out of the coverage figures.
+ */
+export const WITHOUT_TEST_RUNNER: readonly string[] = ['env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
+
 export interface Spawned {
   child: ChildProcess
   out: () => string

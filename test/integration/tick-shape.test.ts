@@ -10,7 +10,7 @@ import { Agent } from 'node:http'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Test } from 'tap'
-import { spawnCli } from '../helpers/cli.js'
+import { spawnCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 import type { Spawned } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 
@@ -42,10 +42,6 @@ process.stdout.write('ready\\n')
 // --no-flush-bytecode: eight idle collections could otherwise let V8 drop nextTick's bytecode and
 // feedback, which a server in use never sees (it calls nextTick all the time).
 const NODE_ARGS = ['--expose-gc', '--allow-natives-syntax', '--no-flush-bytecode']
-// Without the test runner's coverage: V8's precise coverage gives every function its feedback from
-// the first call, before tavern-server runs a line, which is not what users run. The runner puts
-// these variables back into every process it sees spawned, so \`env\` takes them out.
-const PREFIX = ['env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
 
 interface Probed { spawned: Spawned, output: string }
 
@@ -57,7 +53,8 @@ function spawnProbed (t: Test, dir: string, name: string, args: string[], script
     cwd: dir,
     ...(script === undefined ? {} : { script }),
     nodeArgs: [...NODE_ARGS, '--require', join(dir, 'probe.cjs')],
-    prefix: PREFIX,
+    // Precise coverage would give nextTick its feedback before tavern-server runs a line.
+    prefix: WITHOUT_TEST_RUNNER,
     stdout: fd
   })
   closeSync(fd)

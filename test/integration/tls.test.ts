@@ -9,7 +9,7 @@ import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { formatDate } from '../../src/server/tls-pair.js'
-import { BIN, runToExit, startCli } from '../helpers/cli.js'
+import { BIN, runToExit, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { httpsGet, keepAliveAgent } from '../helpers/https.js'
 import { days, encryptKey, issue, makeCa } from '../helpers/pki.js'
@@ -108,7 +108,7 @@ t.test('a key the server\'s user cannot read: the message names that user', { sk
   ]
   for (const [i, user] of users.entries()) {
     // That user cannot write this test run's coverage records, so it runs without recording.
-    const prefix = ['setpriv', ...user.args, '--clear-groups', 'env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
+    const prefix = ['setpriv', ...user.args, '--clear-groups', ...WITHOUT_TEST_RUNNER]
     const result = await runToExit(['--dataRoot', `data-${i}`], { cwd: dir, prefix, env: { TAVERN_LOGGING_ACCESSLOGPATH: `access-${i}.log` } })
     t.equal(result.code, 1)
     t.match(result.err, /^Cannot read the TLS key file \S+privkey\.pem /)
