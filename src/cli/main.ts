@@ -6,7 +6,7 @@ import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
 import { runCli } from './run.js'
 import { keepTickShape } from './tick-shape.js'
-import type { Io } from './serve.js'
+import type { Io, RunningServer } from './serve.js'
 import { describeUser } from './user.js'
 
 function isRunning (pid: number): boolean {
@@ -19,29 +19,13 @@ function isRunning (pid: number): boolean {
   }
 }
 
-/** Runs tavern-server with this process's arguments, environment and streams. */
-export async function main (argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  keepTickShape(process.nextTick)
-  const io: Io = {
-    // A getter: standard input is opened only by the commands that read it.
-    get stdin () { return process.stdin },
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-    pid: process.pid,
-    isRunning,
-    interfaces: networkInterfaces,
-    hostname,
-    containerProbe: systemProbe,
-    user: () => describeUser(userInfo, process.getuid?.())
-  }
-  const outcome = await runCli(argv, io)
-  if (outcome.kind === 'exit') {
-    process.exitCode = outcome.code
-    return
-  }
-  const { server } = outcome
+/**
+ * Ctrl-C and SIGTERM stop the server gracefully (twice: at once); SIGHUP re-reads the whitelist,
+ * TLS files and access log without dropping connections. Installed before the address is
+ * printed: a signal sent the moment the server says it is ready must not find Node's default
+ * action (the end of the process) still in place.
+ */
+function handleSignals (server: RunningServer): void {
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) {
@@ -62,9 +46,30 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-  // SIGHUP: re-read the whitelist, TLS files and access log without dropping connections.
   process.on('SIGHUP', () => {
     process.stdout.write('SIGHUP received: reloading.\n')
     void server.reload().then(() => { process.stdout.write('Reload done.\n') })
   })
+}
+
+/** Runs tavern-server with this process's arguments, environment and streams. */
+export async function main (argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  keepTickShape(process.nextTick)
+  const io: Io = {
+    // A getter: standard input is opened only by the commands that read it.
+    get stdin () { return process.stdin },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    pid: process.pid,
+    isRunning,
+    interfaces: networkInterfaces,
+    hostname,
+    containerProbe: systemProbe,
+    user: () => describeUser(userInfo, process.getuid?.()),
+    serving: handleSignals
+  }
+  const outcome = await runCli(argv, io)
+  if (outcome.kind === 'exit') process.exitCode = outcome.code
 }

@@ -38,6 +38,11 @@ export interface Io {
   containerProbe: ContainerProbe
   /** Who the process runs as, for messages: `me (uid 1000)`. */
   user (): string
+  /**
+   * Called with the server once it listens, before its address is printed: whoever is told the
+   * server is ready may signal it at once, so the signal handlers go in here.
+   */
+  serving?: (server: RunningServer) => void
 }
 
 export interface RunningServer {
@@ -100,15 +105,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
     const started = await start(app, servers, bindings, config.port)
     tls?.activate(servers, lifecycle)
-    print(io.stdout, banner({
-      config,
-      addresses: started.addresses,
-      interfaces,
-      whitelist: access.whitelist(),
-      passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
-      tls: tls !== undefined
-    }))
-    return {
+    const running: RunningServer = {
       addresses: started.addresses,
       reload: () => lifecycle.reload(),
       async close (graceMs) {
@@ -119,6 +116,16 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
         }
       }
     }
+    io.serving?.(running)
+    print(io.stdout, banner({
+      config,
+      addresses: started.addresses,
+      interfaces,
+      whitelist: access.whitelist(),
+      passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
+      tls: tls !== undefined
+    }))
+    return running
   } catch (error) {
     await lifecycle.close()
     throw error

@@ -9,7 +9,7 @@ import { Agent } from 'node:http'
 import { join } from 'node:path'
 import t from 'tap'
 import { DEFAULT_CONFIG_FILE } from '../../src/config/load.js'
-import { runToExit, SERVER_JS, startCli } from '../helpers/cli.js'
+import { runToExit, SERVER_JS, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { createNetns, netnsUnavailable, nsGet } from '../helpers/netns.js'
 
@@ -114,6 +114,24 @@ t.test('SIGHUP reloads instead of stopping the server', async (t) => {
   // SIGHUP would end a Node process that does not handle it; this one keeps serving.
   t.equal((await request(`${cli.url}healthz`)).status, 200)
   t.equal(cli.child.exitCode, null)
+})
+
+t.test('a signal sent the moment the address is printed is handled, never Node\'s default (the end of the process)', async (t) => {
+  // Whoever reads "Go to:" may signal at once (a service manager's reload, a script's stop). The
+  // handlers used to go in a few steps after the banner, and about one such signal in four killed
+  // the server outright; a dozen starts make that visible. Without the test runner's recording,
+  // whose own signal handlers would hide it.
+  for (let i = 0; i < 12; i++) {
+    const signal = i % 2 === 0 ? 'SIGHUP' : 'SIGTERM'
+    const cli = await startCli(['--port', '0'], { cwd: t.testdir({}), prefix: WITHOUT_TEST_RUNNER })
+    cli.child.kill(signal)
+    if (signal === 'SIGHUP') {
+      await cli.waitFor(/SIGHUP received: reloading\.\n/)
+      t.equal((await request(`${cli.url}healthz`)).status, 200, `start ${i + 1}: SIGHUP, still serving`)
+      cli.child.kill('SIGTERM')
+    }
+    t.equal(await cli.exited, 0, `start ${i + 1}: ${signal}, then a clean stop`)
+  }
 })
 
 t.test('bad input at start-up: each a clear message, exit code and no stack trace', async (t) => {
