@@ -1,0 +1,31 @@
+/**
+ * Runs once before the test files. It starts preparing the real SillyTavern (install from the npm
+ * registry, first compile) in a background process when the cache does not have it yet, so that
+ * work overlaps the other test files; the tests that need it wait for it
+ * (test/helpers/sillytavern.ts).
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { preparationState, prepareLog, sillyTavernHome } from '../helpers/sillytavern.js'
+
+if (preparationState() === 'none') {
+  const home = sillyTavernHome()
+  mkdirSync(dirname(home), { recursive: true })
+  const out = openSync(`${home}.background.log`, 'w')
+  // Only the TypeScript loader: the runner's process recording and coverage must not follow a
+  // process that outlives the run.
+  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !k.startsWith('TAP')) env[k] = v
+  }
+  const child = spawn(process.execPath, [...loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
+    detached: true,
+    env,
+    stdio: ['ignore', out, out]
+  })
+  child.unref()
+  console.log(`# preparing SillyTavern in the background (log: ${prepareLog(home)})`)
+}
