@@ -6,8 +6,8 @@
 import createError from '@fastify/error'
 
 /** A catalogue entry: the message's %s/%d arguments, typed, and an optional `{ cause }` last. */
-function define<A extends unknown[]> (code: `TVS_ERR_${string}`, message: string) {
-  return createError<[...A, { cause: unknown }?]>(code, message)
+function define<A extends unknown[]> (code: `TVS_ERR_${string}`, message: string, status?: number) {
+  return createError<[...A, { cause: unknown }?]>(code, message, status)
 }
 
 export const TVS_ERR_CONFIG_YAML = define<[file: string, line: number, column: number, reason: string]>(
@@ -125,6 +125,49 @@ export const TVS_ERR_AUTH_HASH = define<[file: string]>(
 export const TVS_ERR_CLI_INPUT = define<[problem: string]>(
   'TVS_ERR_CLI_INPUT',
   '%s'
+)
+
+export const TVS_ERR_ACCOUNTS_FILE = define<[file: string, reason: string]>(
+  'TVS_ERR_ACCOUNTS_FILE',
+  'The accounts file %s cannot be used: %s. Restore it from a backup, or move it away to start again with no accounts.'
+)
+export const TVS_ERR_ACCOUNTS_LOCKED = define<[pid: string, seconds: number, lockFile: string]>(
+  'TVS_ERR_ACCOUNTS_LOCKED',
+  'The accounts are being changed by process %s, which did not finish within %d seconds. Try again; if no tavern-server is running or changing accounts, delete %s.'
+)
+export const TVS_ERR_ACCOUNTS_WRITE = define<[file: string, reason: string]>(
+  'TVS_ERR_ACCOUNTS_WRITE',
+  'Cannot write %s: %s. Nothing was changed.'
+)
+// Refusals of an account change; the status is what the web API answers.
+export const TVS_ERR_ACCOUNT_HANDLE = define<[handle: string, rule: string]>(
+  'TVS_ERR_ACCOUNT_HANDLE',
+  'The handle "%s" cannot be used: %s.',
+  400
+)
+export const TVS_ERR_ACCOUNT_EXISTS = define<[handle: string]>(
+  'TVS_ERR_ACCOUNT_EXISTS',
+  'An account with the handle "%s" exists already.',
+  409
+)
+export const TVS_ERR_ACCOUNT_UNKNOWN = define<[handle: string]>(
+  'TVS_ERR_ACCOUNT_UNKNOWN',
+  'There is no account with the handle "%s".',
+  404
+)
+export const TVS_ERR_ACCOUNT_LAST_ADMIN = define<[handle: string, action: string]>(
+  'TVS_ERR_ACCOUNT_LAST_ADMIN',
+  '"%s" is the last enabled admin account, so it cannot be %s. Promote or enable another admin first.',
+  409
+)
+export const TVS_ERR_ACCOUNT_INPUT = define<[problem: string]>(
+  'TVS_ERR_ACCOUNT_INPUT',
+  '%s',
+  400
+)
+export const TVS_ERR_IMPORT_SOURCE = define<[path: string, reason: string]>(
+  'TVS_ERR_IMPORT_SOURCE',
+  'Cannot import accounts from %s: %s. Give the SillyTavern data folder (the one holding _storage), for example ~/SillyTavern/data.'
 )
 
 /** Every error above carries a `code`; start-up failures are reported by code and message. */

@@ -114,6 +114,19 @@ export class BasicAuthChecker {
     return userOk && passwordOk
   }
 
+  /**
+   * Runs another password hash (an account's login) in the same bounded slots, so Basic auth
+   * and logins share one limit; rejects with VerifierBusy when too many wait.
+   */
+  async bounded<T> (work: () => Promise<T>): Promise<T> {
+    await this.#slot()
+    try {
+      return await work()
+    } finally {
+      this.#release()
+    }
+  }
+
   async #slot (): Promise<void> {
     if (this.#running < this.limits.parallel) {
       this.#running++

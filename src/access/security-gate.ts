@@ -1,7 +1,8 @@
 /**
  * The start-up gate (DESIGN.md section 4, step 3): listening on the network needs at least one
- * access control that really keeps strangers out. A whitelist admitting every address, or Basic
- * auth with empty or SillyTavern's old default credentials, does not count.
+ * access control that really keeps strangers out. A whitelist admitting every address, Basic
+ * auth with empty or SillyTavern's old default credentials, or user accounts of which one is
+ * enabled without a password, does not count.
  */
 import type { Config } from '../config/config.js'
 import type { IpMatcher } from './ip-rules.js'
@@ -14,6 +15,8 @@ export interface GateInput {
   families: ReadonlyArray<4 | 6>
   /** Networks of this machine's interfaces (`192.168.1.0/24`), for the example fix. */
   lanNetworks?: readonly string[]
+  /** With enableUserAccounts: how many accounts are enabled, and which of them have no password. */
+  accounts?: { enabled: number, withoutPassword: readonly string[] }
 }
 
 export interface GateResult {
@@ -33,9 +36,10 @@ function whitelistGap (input: GateInput): string | undefined {
   return `the whitelist admits every ${open.map((f) => FAMILY_NAME[f]).join(' and ')} address`
 }
 
-function basicAuthGap (config: Config): string | undefined {
+function basicAuthGap (input: GateInput): string | undefined {
+  const { config } = input
   if (!config.basicAuthMode) return 'basicAuthMode is false'
-  if (config.perUserBasicAuth && config.enableUserAccounts) return accountsGap(config)
+  if (config.perUserBasicAuth && config.enableUserAccounts) return accountsGap(input)
   const { username, password } = config.basicAuthUser
   if (username === '' || password === '') {
     return `basicAuthMode is true but basicAuthUser.${username === '' ? 'username' : 'password'} is empty`
@@ -46,9 +50,14 @@ function basicAuthGap (config: Config): string | undefined {
   return undefined
 }
 
-/** Accounts are switched on: whether they protect anything. */
-function accountsGap (_config: Config): string | undefined {
-  return 'enableUserAccounts is true, but this version of tavern-server does not have user accounts yet'
+/** Accounts are switched on: they protect only when every enabled account has a password. */
+function accountsGap (input: GateInput): string | undefined {
+  const { accounts } = input
+  if (accounts === undefined || accounts.enabled === 0) return 'enableUserAccounts is true, but no account is enabled'
+  if (accounts.withoutPassword.length > 0) {
+    return `enableUserAccounts is true, but these enabled accounts have no password: ${accounts.withoutPassword.join(', ')}`
+  }
+  return undefined
 }
 
 /**
@@ -63,8 +72,8 @@ export function assessAccessControl (input: GateInput): GateResult {
     if (gap === undefined) protections.push(protection)
     else gaps.push(gap)
   }
-  const passwordGap = basicAuthGap(config)
-  const accounts = config.enableUserAccounts ? accountsGap(config) : 'enableUserAccounts is false'
+  const passwordGap = basicAuthGap(input)
+  const accounts = config.enableUserAccounts ? accountsGap(input) : 'enableUserAccounts is false'
   if (config.satisfy === 'any') {
     // `any` lets whitelisted addresses skip authentication, so only a password keeps strangers out.
     if (passwordGap !== undefined && accounts !== undefined) {
@@ -88,6 +97,9 @@ export function refusalMessage (result: GateResult, input: GateInput): string {
     `Fix one of these in ${config.configPath}, then start again:`,
     `  - whitelistMode: true, with your devices' addresses in whitelist (for example ${example}), and no 0.0.0.0/0 or *.*.*.* entry;`,
     '  - basicAuthMode: true, with basicAuthUser.username and basicAuthUser.password set (tavern-server hash-password makes a hash to store instead of the password);',
+    ...(config.enableUserAccounts && (input.accounts?.withoutPassword.length ?? 0) > 0
+      ? [`  - a password on every enabled account: tavern-server users passwd <handle> (for ${input.accounts?.withoutPassword.join(', ')}), or tavern-server users disable <handle>;`]
+      : []),
     '  - listen: false, to use it from this computer only.',
     'Or set securityOverride: true (or pass --securityOverride) to start anyway, only on a network where every device is yours.'
   ].join('\n')

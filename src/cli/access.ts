@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path'
 import { BasicAuthChecker } from '../access/basic-auth.js'
+import { AccountBasicChecker } from '../accounts/account-basic.js'
+import { PasswordCheck } from '../accounts/password-check.js'
 import { createClientAddressResolver } from '../access/client-address.js'
 import { dockerHostRules } from '../access/docker-hosts.js'
 import type { ContainerProbe } from '../access/docker-hosts.js'
@@ -22,7 +24,10 @@ import { createAccessRecorder } from '../log/access-recorder.js'
 import type { Logger } from '../log/console.js'
 import type { Lifecycle } from '../server/lifecycle.js'
 import type { BasicAuth, SecurityPolicy } from '../server/security-policy.js'
+import type { AccountService } from '../server/account-gate.js'
+import { SessionCookie } from '../server/session-cookie.js'
 import { watchFiles } from '../server/file-watch.js'
+import type { OpenedAccounts } from './accounts.js'
 
 export interface AccessSetup {
   policy: SecurityPolicy
@@ -55,14 +60,19 @@ function openLog (config: Config, logger: Logger): AccessLog | undefined {
 /** Addresses and user names whose failures are counted; beyond this the oldest are forgotten. */
 const LIMITER_CAPACITY = 10_000
 
-function basicCredentials (config: Config): { username: string, password: string } {
-  // Per-user Basic auth needs accounts, which this version does not have: nobody can log in.
-  return config.perUserBasicAuth && config.enableUserAccounts ? { username: '', password: '' } : config.basicAuthUser
+/** Per-user Basic auth: Basic credentials are accounts' (perUserBasicAuth needs accounts on). */
+function perUser (config: Config): boolean {
+  return config.basicAuthMode && config.perUserBasicAuth && config.enableUserAccounts
 }
 
-function basicAuthWarnings (config: Config, checker: BasicAuthChecker): string[] {
-  if (config.perUserBasicAuth && config.enableUserAccounts) {
-    return ['perUserBasicAuth needs user accounts, which this version of tavern-server does not have: nobody can log in with Basic auth.']
+function basicCredentials (config: Config): { username: string, password: string } {
+  // With per-user Basic auth the shared credentials are not used: nobody logs in with them.
+  return perUser(config) ? { username: '', password: '' } : config.basicAuthUser
+}
+
+function basicAuthWarnings (config: Config, checker: { disabled: boolean }): string[] {
+  if (perUser(config)) {
+    return checker.disabled ? ['perUserBasicAuth is on but no enabled account has a password: nobody can log in until one is set (tavern-server users passwd <handle>).'] : []
   }
   if (checker.disabled) {
     return [`basicAuthMode is on but basicAuthUser.username or basicAuthUser.password is empty in ${config.configPath}: nobody can log in until both are set.`]
@@ -73,20 +83,30 @@ function basicAuthWarnings (config: Config, checker: BasicAuthChecker): string[]
   return []
 }
 
-function createBasicAuth (config: Config, now: () => number): BasicAuth {
-  const limiter = (maxAttempts: number): FailureLimiter => new FailureLimiter({
-    maxAttempts,
+/**
+ * Failed attempts allowed: Basic auth and the login page share one budget, so with both on the
+ * smaller of their limits applies (0 turns a limit off).
+ */
+export function attemptsAllowed (config: Config): number {
+  const { basicAuthMaxAttempts: basic, accountsLoginMaxAttempts: login } = config.rateLimiting
+  if (!config.enableUserAccounts) return basic
+  if (!config.basicAuthMode) return login
+  return basic === 0 || login === 0 ? Math.max(basic, login) : Math.min(basic, login)
+}
+
+function createLimits (config: Config, now: () => number): { byAddress: FailureLimiter, byUser: FailureLimiter } {
+  const limiter = (): FailureLimiter => new FailureLimiter({
+    maxAttempts: attemptsAllowed(config),
     windowMs: config.rateLimiting.windowSeconds * 1000,
     maxLockoutMs: config.rateLimiting.maxLockoutSeconds * 1000,
     capacity: LIMITER_CAPACITY,
     now
   })
-  return {
-    checker: new BasicAuthChecker(basicCredentials(config), config.configPath),
-    byAddress: limiter(config.rateLimiting.basicAuthMaxAttempts),
-    byUser: limiter(config.rateLimiting.basicAuthMaxAttempts)
-  }
+  return { byAddress: limiter(), byUser: limiter() }
 }
+
+/** log2 of scrypt's cost for account passwords hashed by the server. */
+export const ACCOUNT_HASH_COST = 15
 
 export interface AccessSetupOptions {
   config: Config
@@ -99,6 +119,26 @@ export interface AccessSetupOptions {
   print: (line: string) => void
   printError: (line: string) => void
   now?: () => number
+  /** The accounts, when enableUserAccounts is on (openAccounts). */
+  accounts?: OpenedAccounts
+  /** log2 of scrypt's cost of new account passwords (tests make it cheaper). */
+  hashCost?: number
+}
+
+function accountService (config: Config, opened: OpenedAccounts, verifier: BasicAuthChecker, limits: AccountService['limits'], logger: Logger, now: () => number, hashCost: number): AccountService {
+  return {
+    store: opened.store,
+    sessions: opened.sessions,
+    passwords: new PasswordCheck({ find: (handle) => opened.store.find(handle), bounded: (work) => verifier.bounded(work), logN: hashCost }),
+    cookie: new SessionCookie(config.port),
+    limits,
+    perUserBasic: perUser(config),
+    discreet: config.enableDiscreetLogin,
+    browserSessionCookie: config.sessionTimeout === 0,
+    lifetimeSeconds: config.sessionLifetime,
+    logger,
+    now
+  }
 }
 
 export async function setUpAccess (options: AccessSetupOptions): Promise<AccessSetup> {
@@ -107,7 +147,18 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   const trusted = compileIpRules(config.trustedProxies.map((entry, i) => ({ entry, source: `${config.configPath} trustedProxies[${i}]` })), 'trustedProxies')
   const docker = await dockerRules(config, options.probe)
   const whitelist = config.whitelistMode ? { current: compileWhitelist(config, docker.rules) } : undefined
-  const basicAuth = config.basicAuthMode ? createBasicAuth(config, now) : undefined
+  const limits = createLimits(config, now)
+  // Basic auth's checker; with accounts, logins and per-user Basic auth hash in its bounded slots
+  // too (without shared credentials it lets no Basic login in itself).
+  const shared = config.basicAuthMode || options.accounts !== undefined ? new BasicAuthChecker(basicCredentials(config), config.configPath) : undefined
+  const accounts = options.accounts === undefined || shared === undefined
+    ? undefined
+    : accountService(config, options.accounts, shared, limits, logger, now, options.hashCost ?? ACCOUNT_HASH_COST)
+  const basicAuth: BasicAuth | undefined = !config.basicAuthMode || shared === undefined
+    ? undefined
+    : accounts !== undefined && accounts.perUserBasic
+      ? { checker: new AccountBasicChecker(accounts.store, accounts.passwords), ...limits, prompt: 'Use the user name and password of your account on this server.' }
+      : { checker: shared, ...limits }
   const none = compileIpRules([], 'whitelist')
   // Everything that can fail at start-up is done before anything is registered to be closed.
   const log = openLog(config, logger)
@@ -135,9 +186,9 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       }
     }
     const freshCredentials = JSON.stringify(basicCredentials(fresh))
-    if (basicAuth !== undefined && freshCredentials !== credentials) {
+    if (basicAuth !== undefined && shared !== undefined && freshCredentials !== credentials) {
       try {
-        basicAuth.checker.update(basicCredentials(fresh))
+        shared.update(basicCredentials(fresh))
         credentials = freshCredentials
         options.print('basicAuthUser reloaded: remembered logins forgotten')
       } catch (error) {
@@ -161,6 +212,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       hostGuard: config.hostWhitelist.enabled ? createHostGuard(ownHostNames(options.hostname), config.hostWhitelist.hosts) : undefined,
       whitelist,
       basicAuth,
+      accounts,
       recorder: createAccessRecorder(log, logger, now)
     },
     whitelist: () => whitelist?.current ?? none,

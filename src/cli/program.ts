@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { loadConfig } from '../config/load.js'
+import type { LoadedConfig } from '../config/load.js'
 import { KEYS } from '../config/schema.js'
 import type { KeyPath } from '../config/schema.js'
 
@@ -79,4 +81,15 @@ export function parsedFlags (command: Command): ParsedFlags {
     ...(typeof configPath === 'string' ? { configPath } : {}),
     debug: options.debug === true
   }
+}
+
+/** The config a sub-command reads: the one the server would, with the command line's flags. */
+export function commandConfig (command: Command, io: { cwd: string, env: Readonly<Record<string, string | undefined>> }): LoadedConfig {
+  const parsed = parsedFlags(command)
+  return loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    flags: parsed.flags,
+    ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
+  })
 }

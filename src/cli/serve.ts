@@ -17,6 +17,7 @@ import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
 import { setUpAccess } from './access.js'
+import { openAccounts, withoutPassword } from './accounts.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
 import type { ParsedFlags } from './program.js'
@@ -78,7 +79,13 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   try {
     const interfaces = io.interfaces()
     const bindings = planListen(config, interfaces)
+    const accounts = config.enableUserAccounts
+      ? await openAccounts({ config, dataRoot: dataRoot.path, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning }, lifecycle, logger, now: Date.now })
+      : undefined
+    print(io.stdout, accounts?.lines ?? [])
+    print(io.stderr, accounts?.warnings ?? [])
     const access = await setUpAccess({
+      ...(accounts === undefined ? {} : { accounts }),
       config,
       reloadConfig: () => load().config,
       hostname: io.hostname(),
@@ -92,7 +99,13 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     print(io.stderr, access.warnings)
 
     if (config.listen) {
-      const gate = { config, whitelist: access.whitelist(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
+      const gate = {
+        config,
+        whitelist: access.whitelist(),
+        families: bindings.map((b) => b.family),
+        lanNetworks: lanNetworks(interfaces),
+        ...(accounts === undefined ? {} : { accounts: { enabled: accounts.store.list().filter((a) => a.enabled).length, withoutPassword: withoutPassword(accounts.store) } })
+      }
       const result = assessAccessControl(gate)
       if (result.protections.length === 0) {
         if (!config.securityOverride) throw new TVS_ERR_SECURITY_UNPROTECTED(refusalMessage(result, gate))
@@ -104,6 +117,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
     const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
     const started = await start(app, servers, bindings, config.port)
+    // Port 0 chose a port: the session cookie's name carries it.
+    access.policy.accounts?.cookie.setPort((started.addresses[0] as BoundAddress).port)
     tls?.activate(servers, lifecycle)
     const running: RunningServer = {
       addresses: started.addresses,
@@ -122,7 +137,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       addresses: started.addresses,
       interfaces,
       whitelist: access.whitelist(),
-      passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
+      passwordRequired: (access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled) || access.policy.accounts !== undefined,
       tls: tls !== undefined
     }))
     return running

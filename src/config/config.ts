@@ -30,6 +30,7 @@ export interface Config {
   readonly perUserBasicAuth: boolean
   readonly enableDiscreetLogin: boolean
   readonly sessionTimeout: number
+  readonly sessionLifetime: number
   readonly satisfy: 'all' | 'any'
   readonly rateLimiting: {
     readonly basicAuthMaxAttempts: number
@@ -92,6 +93,7 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string)
     perUserBasicAuth: flat.perUserBasicAuth,
     enableDiscreetLogin: flat.enableDiscreetLogin,
     sessionTimeout: flat.sessionTimeout,
+    sessionLifetime: flat.sessionLifetime,
     satisfy: flat.satisfy,
     rateLimiting: {
       basicAuthMaxAttempts: flat['rateLimiting.basicAuthMaxAttempts'],

@@ -29,6 +29,7 @@ export const KEYS = {
   perUserBasicAuth: t.boolean,
   enableDiscreetLogin: t.boolean,
   sessionTimeout: t.integer(-1, 400 * 86400, 'a number of seconds (-1 means 400 days)'),
+  sessionLifetime: t.integer(60, 400 * 86400, 'a number of seconds from 60 to 34560000 (400 days)'),
   satisfy: t.oneOf(['all', 'any'] as const),
   'rateLimiting.basicAuthMaxAttempts': t.integer(0, 1e6, 'a whole number, 0 to turn the limit off'),
   'rateLimiting.accountsLoginMaxAttempts': t.integer(0, 1e6, 'a whole number, 0 to turn the limit off'),

@@ -6,7 +6,9 @@ import { fastify } from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
+import { accountRoutes } from './account-routes.js'
 import { homePage } from './home-page.js'
+import { RESERVED_PREFIX } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
@@ -45,5 +47,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   // crawler through the gate.
   app.get('/robots.txt', async () => ROBOTS_TXT)
   app.get('/', homePage)
+  const { accounts, recorder } = options.policy
+  if (accounts !== undefined) await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
   return app
 }

@@ -24,6 +24,8 @@ import type { Config } from '../config/config.js'
 import type { Decision } from '../log/access-log.js'
 import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder, RequestFacts } from '../log/access-recorder.js'
+import { accountGate } from './account-gate.js'
+import type { AccountService } from './account-gate.js'
 import { escapeHtml } from './home-page.js'
 
 declare module 'fastify' {
@@ -39,11 +41,13 @@ declare module 'fastify' {
 
 /** HTTP Basic authentication with its brute-force limits. */
 export interface BasicAuth {
-  checker: BasicAuthChecker
+  checker: Pick<BasicAuthChecker, 'generation' | 'keyOf' | 'remembered' | 'verify' | 'disabled'>
   /** Failed attempts per client address (IPv6 clients per /64 network). */
   byAddress: FailureLimiter
   /** Failed attempts per user name. */
   byUser: FailureLimiter
+  /** What a 401 says about where the credentials come from (default: basicAuthUser). */
+  prompt?: string
 }
 
 export interface SecurityPolicy {
@@ -55,6 +59,8 @@ export interface SecurityPolicy {
   whitelist: { current: IpMatcher } | undefined
   /** Undefined when basicAuthMode is false. */
   basicAuth: BasicAuth | undefined
+  /** User accounts (sessions, per-user Basic); undefined when enableUserAccounts is false. */
+  accounts?: AccountService | undefined
   recorder: AccessRecorder
 }
 
@@ -81,7 +87,7 @@ const CONNECTION = Symbol('tavern-server.connection')
 type GateSocket = Socket & { [CONNECTION]?: Connection }
 
 /** Refuses a request; `consoleLine` undefined keeps it off the console (still in the access log). */
-type Deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string) => false
+export type Deny = (request: FastifyRequest, reply: FastifyReply, status: number, reason: Decision, message: string, consoleLine: string | undefined, user?: string) => false
 
 /**
  * Whether the request is for /healthz, which needs no password (a monitor has none). Read from
@@ -92,7 +98,7 @@ function forHealth (request: FastifyRequest): boolean {
   return url === '/healthz' || url.startsWith('/healthz?')
 }
 
-function facts (request: FastifyRequest, user = request.user): RequestFacts {
+export function facts (request: FastifyRequest, user = request.user): RequestFacts {
   return {
     client: request.client,
     method: request.method,
@@ -108,7 +114,7 @@ export function limitKey (client: ClientAddress): string {
 }
 
 /** Long made-up user names would make long keys; the first 128 characters tell users apart. */
-function userKey (user: string): string {
+export function userKey (user: string): string {
   return user.slice(0, 128)
 }
 
@@ -139,7 +145,7 @@ export function refuse (request: FastifyRequest, reply: FastifyReply, status: nu
 }
 
 export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPolicy): void {
-  const { config, resolver, hostGuard, whitelist, basicAuth, recorder } = policy
+  const { config, resolver, hostGuard, whitelist, basicAuth, accounts, recorder } = policy
   app.decorateRequest('client', null as unknown as ClientAddress)
   app.decorateRequest('admittedBy', undefined)
   app.decorateRequest('user', undefined)
@@ -150,7 +156,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     return false
   }
   // With satisfy: any, a whitelisted address needs no password; everyone else must authenticate.
-  const passwordCanAdmit = config.satisfy === 'any' && basicAuth !== undefined
+  const passwordCanAdmit = config.satisfy === 'any' && (basicAuth !== undefined || accounts !== undefined)
   const needsAuth = (request: FastifyRequest): boolean =>
     (config.satisfy === 'all' || request.admittedBy === undefined) && !forHealth(request)
 
@@ -225,6 +231,9 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
 
   // 3 and 4. Rate limit, then HTTP Basic (RFC 7617): see basicAuthCheck.
   const authenticate = basicAuth === undefined ? undefined : basicAuthCheck(basicAuth, recorder, deny, needsAuth)
+  // 4b. User accounts: the session of the request, or the account of per-user Basic auth (see
+  //     account-gate.ts); a browser without a session is sent to the login page.
+  const signedIn = accounts === undefined ? undefined : accountGate(app, accounts, { deny, recorder, facts, needsAuth })
 
   // Last: the request is admitted. The first one from each address is logged; a connection
   // that has been through this once skips the lookup (unless a proxy's: its clients differ).
@@ -246,7 +255,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       if (passed !== true) {
         if (passed !== false) {
           passed.then((ok) => {
-            if (!ok) return
+            if (!ok || (signedIn !== undefined && !signedIn(request, reply))) return
             admit(request, connection)
             done()
           }, done)
@@ -254,6 +263,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         return
       }
     }
+    if (signedIn !== undefined && !signedIn(request, reply)) return
     admit(request, connection)
     done()
   }
@@ -269,6 +279,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
 function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: Deny, needsAuth: (request: FastifyRequest) => boolean):
 (request: FastifyRequest, reply: FastifyReply, connection: Connection) => boolean | Promise<boolean> {
   const { checker, byAddress, byUser } = basicAuth
+  const prompt = basicAuth.prompt ?? 'They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.'
   const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): false => {
     const seconds = Math.ceil(waitMs / 1000)
     reply.header('retry-after', String(seconds))
@@ -279,7 +290,7 @@ function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: D
   const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): false => {
     reply.header('www-authenticate', 'Basic realm="tavern-server", charset="UTF-8"')
     return deny(request, reply, 401, reason,
-      'Unauthorized: this server asks for a user name and password. They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.',
+      `Unauthorized: this server asks for a user name and password. ${prompt}`,
       consoleLine, user)
   }
   const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): false => {

@@ -3,10 +3,12 @@ import { compileIpRules } from '../../src/access/ip-rules.js'
 import { assessAccessControl, overrideWarning, refusalMessage } from '../../src/access/security-gate.js'
 import { makeConfig } from '../helpers/config.js'
 
-function assess (overrides: Record<string, unknown>, families: Array<4 | 6> = [4]) {
+type Accounts = { enabled: number, withoutPassword: string[] }
+
+function assess (overrides: Record<string, unknown>, families: Array<4 | 6> = [4], accounts?: Accounts) {
   const config = makeConfig({ listen: true, ...overrides })
   const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
-  const input = { config, whitelist, families, lanNetworks: ['192.168.1.0/24'] }
+  const input = { config, whitelist, families, lanNetworks: ['192.168.1.0/24'], ...(accounts === undefined ? {} : { accounts }) }
   return { input, result: assessAccessControl(input) }
 }
 
@@ -27,13 +29,41 @@ t.test('which access controls count when listening', async (t) => {
     ['whitelist and Basic auth', { basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['the IP whitelist', 'Basic authentication']],
     ['satisfy any without a password', { satisfy: 'any' }, [4], []],
     ['satisfy any with Basic auth', { satisfy: 'any', basicAuthMode: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['Basic authentication']],
-    ['accounts, not available yet', { whitelistMode: false, enableUserAccounts: true }, [4], []],
-    ['per-user Basic auth with accounts, not available yet', { whitelistMode: false, basicAuthMode: true, perUserBasicAuth: true, enableUserAccounts: true }, [4], []],
     ['per-user Basic auth without accounts', { whitelistMode: false, basicAuthMode: true, perUserBasicAuth: true, basicAuthUser: { username: 'me', password: 's3cret' } }, [4], ['Basic authentication']]
   ]
   for (const [name, overrides, families, protections] of table) {
     t.same(assess(overrides, families).result.protections, protections, name)
   }
+})
+
+const NO_ACCOUNTS_GAP = /^((?!enableUserAccounts).)*$/
+
+t.test('user accounts count only when every enabled account has a password, and the gaps say which do not', async (t) => {
+  const accountsOn = { whitelistMode: false, enableUserAccounts: true }
+  const perUser = { ...accountsOn, basicAuthMode: true, perUserBasicAuth: true }
+  const table: Array<[string, Record<string, unknown>, Accounts | undefined, string[], RegExp]> = [
+    ['accounts, all with a password', accountsOn, { enabled: 2, withoutPassword: [] }, ['user accounts'], NO_ACCOUNTS_GAP],
+    ['accounts, one without a password', accountsOn, { enabled: 2, withoutPassword: ['admin'] }, [], /these enabled accounts have no password: admin/],
+    ['accounts, none enabled', accountsOn, { enabled: 0, withoutPassword: [] }, [], /no account is enabled/],
+    ['accounts, not counted', accountsOn, undefined, [], /no account is enabled/],
+    ['per-user Basic auth, all with a password', perUser, { enabled: 1, withoutPassword: [] }, ['per-user Basic authentication', 'user accounts'], NO_ACCOUNTS_GAP],
+    ['per-user Basic auth, one without a password', perUser, { enabled: 2, withoutPassword: ['bob', 'eve'] }, [], /no password: bob, eve/],
+    ['satisfy any with accounts, all with a password', { ...accountsOn, whitelistMode: true, satisfy: 'any' }, { enabled: 1, withoutPassword: [] }, ['user accounts'], NO_ACCOUNTS_GAP],
+    ['satisfy any with accounts, one without', { ...accountsOn, whitelistMode: true, satisfy: 'any' }, { enabled: 1, withoutPassword: ['admin'] }, [], /satisfy is any.*no password is set up/]
+  ]
+  for (const [name, overrides, accounts, protections, gaps] of table) {
+    const { result } = assess(overrides, [4], accounts)
+    t.same(result.protections, protections, name)
+    t.match(result.gaps.join('; '), gaps, `${name}: the gaps`)
+  }
+})
+
+t.test('the refusal names the accounts without a password and the command that fixes them', async (t) => {
+  const { input, result } = assess({ whitelistMode: false, enableUserAccounts: true }, [4], { enabled: 2, withoutPassword: ['admin', 'bob'] })
+  const message = refusalMessage(result, input)
+  t.match(message, /Why: .*enableUserAccounts is true, but these enabled accounts have no password: admin, bob\./)
+  t.match(message, /a password on every enabled account: tavern-server users passwd <handle> \(for admin, bob\)/)
+  t.notMatch(refusalMessage(assess({ whitelistMode: false }).result, assess({ whitelistMode: false }).input), /users passwd/, 'no accounts line when accounts are off')
 })
 
 t.test('the refusal says what is missing and lists the exact fixes', async (t) => {

@@ -2,7 +2,7 @@
  * A fresh app for in-process tests: the real config loader, access set-up and build, with the
  * console captured. Torn down with the test.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
@@ -11,6 +11,8 @@ import { dump } from 'js-yaml'
 import type { ContainerProbe } from '../../src/access/docker-hosts.js'
 import { setUpAccess } from '../../src/cli/access.js'
 import type { AccessSetup } from '../../src/cli/access.js'
+import { openAccounts } from '../../src/cli/accounts.js'
+import type { OpenedAccounts } from '../../src/cli/accounts.js'
 import type { Config } from '../../src/config/config.js'
 import { loadConfig } from '../../src/config/load.js'
 import { createConsoleLogger } from '../../src/log/console.js'
@@ -24,6 +26,8 @@ export interface TestApp {
   access: AccessSetup
   lifecycle: Lifecycle
   dir: string
+  /** With enableUserAccounts: the accounts, opened as the server opens them. */
+  accounts: OpenedAccounts | undefined
   /** Everything printed so far on stdout / stderr. */
   out: () => string
   err: () => string
@@ -40,6 +44,10 @@ export interface TestAppOptions {
   now?: () => number
   /** The base directory to use (default: a fresh temporary one). */
   dir?: string
+  /** log2 of scrypt's cost of account passwords the server hashes (default 10: fast tests). */
+  hashCost?: number
+  /** Called with the accounts before the app is built (to add some). */
+  prepare?: (accounts: OpenedAccounts) => Promise<void>
 }
 
 export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -54,7 +62,15 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
   const logger = createConsoleLogger(config.logging.minLogLevel, streams)
   const lifecycle = new Lifecycle()
   t.teardown(() => lifecycle.close())
+  let accounts: OpenedAccounts | undefined
+  if (config.enableUserAccounts) {
+    mkdirSync(config.dataRoot, { recursive: true })
+    accounts = await openAccounts({ config, dataRoot: config.dataRoot, identity: { pid: process.pid, hostname: 'tavern-test', isRunning: () => true }, lifecycle, logger, now: options.now ?? Date.now })
+    await options.prepare?.(accounts)
+  }
   const access = await setUpAccess({
+    ...(accounts === undefined ? {} : { accounts }),
+    hashCost: options.hashCost ?? 10,
     config,
     reloadConfig: load,
     hostname: options.hostname ?? 'tavern-test',
@@ -72,5 +88,5 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
   t.teardown(() => app.close())
-  return { app, config, access, lifecycle, dir, out: () => out, err: () => err }
+  return { app, config, access, lifecycle, dir, accounts, out: () => out, err: () => err }
 }

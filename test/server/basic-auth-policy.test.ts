@@ -182,7 +182,7 @@ t.test('a repeated Authorization header is a 400', async (t) => {
 t.test('start-up warns about a plain-text password and about credentials nobody can use', async (t) => {
   t.match((await basicApp(t)).access.warnings, [/basicAuthUser\.password is stored in plain text in .*config\.yaml\. Run `tavern-server hash-password`/])
   t.match((await basicApp(t, { basicAuthUser: { username: 'me', password: '' } })).access.warnings, [/nobody can log in until both are set/])
-  t.match((await basicApp(t, { perUserBasicAuth: true, enableUserAccounts: true })).access.warnings, [/perUserBasicAuth needs user accounts/])
+  t.match((await basicApp(t, { perUserBasicAuth: true, enableUserAccounts: true })).access.warnings, [/perUserBasicAuth is on but no enabled account has a password/])
   t.same((await basicApp(t, { basicAuthUser: { username: 'me', password: await hashPassword('x', 10) } })).access.warnings, [])
 })
 

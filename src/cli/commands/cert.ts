@@ -5,11 +5,10 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig } from '../../config/load.js'
 import { TVS_ERR_TLS_CERT_EXISTS, TVS_ERR_TLS_CERT_WRITE } from '../../errors.js'
 import type { Interfaces } from '../../server/listen-plan.js'
 import { formatDate } from '../../server/tls-pair.js'
-import { parsedFlags } from '../program.js'
+import { commandConfig } from '../program.js'
 import type { CommandContext } from './index.js'
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
@@ -48,13 +47,7 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
     .description('make a self-signed HTTPS certificate and key (at ssl.certPath and ssl.keyPath) for this computer\'s names and addresses, and print its fingerprint')
     .option('--force', 'replace an existing certificate and key')
     .action(async (options: { force?: true }, command: Command) => {
-      const parsed = parsedFlags(command)
-      const { config, notices, warnings } = loadConfig({
-        cwd: io.cwd,
-        env: io.env,
-        flags: parsed.flags,
-        ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
-      })
+      const { config, notices, warnings } = commandConfig(command, io)
       for (const line of notices) io.stdout.write(`${line}\n`)
       for (const line of warnings) io.stderr.write(`${line}\n`)
       const { certPath, keyPath, keyPassphrase } = config.ssl

@@ -5,9 +5,8 @@ import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { parseAddress, formatAddress } from '../../access/ip-address.js'
 import { compileWhitelist, readWhitelist } from '../../access/whitelist.js'
-import { loadConfig } from '../../config/load.js'
 import { dockerRules } from '../access.js'
-import { parsedFlags } from '../program.js'
+import { commandConfig } from '../program.js'
 import type { CommandContext } from './index.js'
 
 export function registerCheckAccess (program: Command, { io, finish }: CommandContext): void {
@@ -19,13 +18,7 @@ export function registerCheckAccess (program: Command, { io, finish }: CommandCo
       return formatAddress(address)
     })
     .action(async (ip: string, _options: unknown, command: Command) => {
-      const parsed = parsedFlags(command)
-      const { config } = loadConfig({
-        cwd: io.cwd,
-        env: io.env,
-        flags: parsed.flags,
-        ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
-      })
+      const { config } = commandConfig(command, io)
       if (!config.whitelistMode) {
         io.stdout.write(`${ip} is admitted: whitelistMode is false in ${config.configPath}, so every address may connect.\n`)
         finish({ kind: 'exit', code: 0 })

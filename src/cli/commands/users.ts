@@ -1,0 +1,141 @@
+/**
+ * `tavern-server users …`: the accounts, from the host. Works whether or not the server runs
+ * (every change is a locked read-modify-write of accounts.json, and a running server takes it
+ * within a second). Passwords come from standard input or a prompt, never from the arguments.
+ */
+import { mkdirSync } from 'node:fs'
+import type { Command } from 'commander'
+import { hashPassword } from '../../access/password-hash.js'
+import { addAccount, insertAccount, removeAccount, setAdmin, setEnabled, setPassword } from '../../accounts/account-changes.js'
+import type { Draft } from '../../accounts/account-changes.js'
+import type { Account } from '../../accounts/account-file.js'
+import { AccountStore } from '../../accounts/account-store.js'
+import { slugProblem } from '../../accounts/handle.js'
+import { readSillyTavernAccounts } from '../../accounts/sillytavern-import.js'
+import type { Config } from '../../config/config.js'
+import { TVS_ERR_ACCOUNT_EXISTS, TVS_ERR_ACCOUNT_HANDLE, TVS_ERR_ACCOUNT_UNKNOWN, TVS_ERR_CLI_INPUT, TVS_ERR_DATA_ROOT } from '../../errors.js'
+import { readPassword } from '../password-input.js'
+import { commandConfig } from '../program.js'
+import type { Io } from '../serve.js'
+import type { CommandContext } from './index.js'
+
+interface Opened { config: Config, store: AccountStore }
+
+function open (command: Command, io: Io): Opened {
+  const { config, notices, warnings } = commandConfig(command, io)
+  for (const line of notices) io.stdout.write(`${line}\n`)
+  for (const line of warnings) io.stderr.write(`${line}\n`)
+  try {
+    mkdirSync(config.dataRoot, { recursive: true, mode: 0o700 })
+  } catch (error) {
+    throw new TVS_ERR_DATA_ROOT(config.dataRoot, (error as Error).message, { cause: error })
+  }
+  const store = new AccountStore({ dataRoot: config.dataRoot, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning } }).load()
+  return { config, store }
+}
+
+function known (store: AccountStore, handle: string): Account {
+  const account = store.get(handle)
+  if (account === undefined) throw new TVS_ERR_ACCOUNT_UNKNOWN(handle)
+  return account
+}
+
+/** What the change means for a server that runs, or that accounts are off. */
+function afterChange ({ config }: Opened): string {
+  return config.enableUserAccounts
+    ? 'A running tavern-server takes the change within a second.'
+    : `enableUserAccounts is false in ${config.configPath}: accounts are used once it is true.`
+}
+
+async function newPassword (io: Io, handle: string): Promise<string> {
+  const password = await readPassword(io, `New password for ${handle}`, 'nothing changed')
+  if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | tavern-server users passwd ${handle}`)
+  return hashPassword(password)
+}
+
+/** One line per account, in columns. */
+export function accountTable (accounts: readonly Account[]): string {
+  const rows = [['HANDLE', 'NAME', 'ROLE', 'STATE', 'PASSWORD'], ...accounts.map((a) => [
+    a.handle, a.name, a.admin ? 'admin' : 'user', a.enabled ? 'enabled' : 'disabled',
+    `${a.password === '' ? 'none' : 'set'}${a.importedFrom === 'sillytavern' ? ' (from SillyTavern)' : ''}`
+  ])]
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => [...(r[i] as string)].length)))
+  return rows.map((r) => r.map((cell, i) => i === r.length - 1 ? cell : cell + ' '.repeat((widths[i] as number) - [...cell].length + 2)).join('')).join('\n')
+}
+
+export function registerUsers (program: Command, { io, finish }: CommandContext): void {
+  const users = program.command('users').description('manage user accounts (enableUserAccounts); safe while the server runs')
+  const done = (lines: string[]): void => {
+    io.stdout.write(`${lines.join('\n')}\n`)
+    finish({ kind: 'exit', code: 0 })
+  }
+
+  users.command('list').description('list the accounts').action((_options: unknown, command: Command) => {
+    const { config, store } = open(command, io)
+    const accounts = store.list()
+    done(accounts.length === 0 ? [`No accounts in ${store.file}.${config.enableUserAccounts ? '' : ' (enableUserAccounts is false.)'}`] : [accountTable(accounts)])
+  })
+
+  users.command('add').description('add an account (the password is asked for, or read from standard input)')
+    .argument('<handle>', 'the user name: a-z, 0-9 and -, up to 64 characters')
+    .option('--name <name>', 'the display name (default: the handle)')
+    .option('--admin', 'make it an admin account')
+    .option('--no-password', 'add it without a password (nobody can log in to it until one is set)')
+    .action(async (handle: string, options: { name?: string, admin?: true, password: boolean }, command: Command) => {
+      const opened = open(command, io)
+      const problem = slugProblem(handle)
+      if (problem !== undefined) throw new TVS_ERR_ACCOUNT_HANDLE(handle, problem)
+      if (opened.store.get(handle) !== undefined) throw new TVS_ERR_ACCOUNT_EXISTS(handle)
+      const hash = options.password ? await newPassword(io, handle) : ''
+      const made = await opened.store.update((draft) => addAccount(draft, { handle, password: hash, admin: options.admin === true, ...(options.name === undefined ? {} : { name: options.name }) }, Date.now()))
+      const folder = await opened.store.makeFolder(made.handle)
+      done([`Added the ${made.admin ? 'admin ' : ''}account "${made.handle}"${hash === '' ? ', without a password' : ''}. Its folder is ${folder}.`, afterChange(opened)])
+    })
+
+  users.command('passwd').description('set the password of an account (asked for, or read from standard input); its sessions end')
+    .argument('<handle>')
+    .action(async (handle: string, _options: unknown, command: Command) => {
+      const opened = open(command, io)
+      known(opened.store, handle)
+      const hash = await newPassword(io, handle)
+      await opened.store.update((draft) => setPassword(draft, handle, hash))
+      done([`Changed the password of "${handle}"; its sessions have ended.`, afterChange(opened)])
+    })
+
+  const simple = (name: string, description: string, apply: (draft: Draft, handle: string) => Account, said: string): void => {
+    users.command(name).description(description).argument('<handle>').action(async (handle: string, _options: unknown, command: Command) => {
+      const opened = open(command, io)
+      await opened.store.update((draft) => apply(draft, handle))
+      done([`"${handle}" ${said}.`, afterChange(opened)])
+    })
+  }
+  simple('enable', 'let an account log in again', (draft, handle) => setEnabled(draft, handle, true), 'is enabled')
+  simple('disable', 'stop an account from logging in; its sessions end', (draft, handle) => setEnabled(draft, handle, false), 'is disabled; its sessions have ended')
+  simple('promote', 'make an account an admin', (draft, handle) => setAdmin(draft, handle, true), 'is an admin now')
+  simple('demote', 'make an admin account a user account', (draft, handle) => setAdmin(draft, handle, false), 'is no longer an admin')
+  simple('remove', 'remove an account (its folder is kept); its sessions end', removeAccount, 'is removed (its folder stays); its sessions have ended')
+
+  users.command('import').description('bring accounts over from SillyTavern, passwords included (existing accounts are skipped)')
+    .argument('<folder>', 'SillyTavern\'s data folder (the one holding _storage)')
+    .action(async (source: string, _options: unknown, command: Command) => {
+      const opened = open(command, io)
+      const found = await readSillyTavernAccounts(source, Date.now())
+      const { added, skipped } = await opened.store.update((draft) => {
+        const result = { added: [] as Account[], skipped: [] as string[] }
+        for (const account of found.accounts) {
+          if (draft.has(account.handle)) result.skipped.push(account.handle)
+          else result.added.push(insertAccount(draft, account))
+        }
+        return result
+      })
+      for (const account of added) await opened.store.makeFolder(account.handle)
+      const lines = [`Read ${found.accounts.length} account${found.accounts.length === 1 ? '' : 's'} from ${found.storage}.`]
+      if (added.length > 0) {
+        lines.push(`Imported ${added.length}:`, ...added.map((a) => `  ${a.handle} (${a.name})${a.admin ? ', admin' : ''}${a.enabled ? '' : ', disabled'}${a.password === '' ? ': NO PASSWORD, nobody can log in to it until one is set: tavern-server users passwd ' + a.handle : ''}`))
+      }
+      if (skipped.length > 0) lines.push(`Skipped ${skipped.length} that exist here already: ${skipped.join(', ')}`)
+      if (found.problems.length > 0) lines.push(`Not imported (${found.problems.length}):`, ...found.problems.map((p) => `  ${p}`))
+      lines.push(afterChange(opened))
+      done(lines)
+    })
+}

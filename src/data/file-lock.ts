@@ -1,0 +1,114 @@
+/**
+ * A short-held lock on one file, shared by every process that changes it: the running server and
+ * any number of `tavern-server users …` commands. The lock is a file created exclusively beside
+ * the one it guards, holding its owner's process id, host name and a random token, so only its
+ * owner removes it. A lock whose owner is gone (a crash, a SIGKILL, a power cut) is taken over:
+ * when its process no longer runs on this host, or when it is older than any change takes.
+ */
+import { randomBytes } from 'node:crypto'
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { setTimeout as delay } from 'node:timers/promises'
+import { TVS_ERR_ACCOUNTS_LOCKED } from '../errors.js'
+
+export interface LockIdentity {
+  pid: number
+  hostname: string
+  /** Whether a process id belongs to a running process (on this host). */
+  isRunning (pid: number): boolean
+}
+
+export interface LockOptions {
+  /** How long to wait for another holder before giving up (TVS_ERR_ACCOUNTS_LOCKED). */
+  timeoutMs?: number
+  /** A lock older than this is taken over even if its process seems to run (a reused pid). */
+  staleMs?: number
+  now?: () => number
+}
+
+const TIMEOUT_MS = 10_000
+const STALE_MS = 30_000
+
+interface Holder { raw: string, pid: number | undefined, host: string | undefined, ageMs: number }
+
+function code (error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code
+}
+
+/** Who holds the lock now, or undefined when it has just gone. */
+async function readHolder (lockFile: string, now: number): Promise<Holder | undefined> {
+  try {
+    const [raw, info] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)])
+    let parsed: { pid?: unknown, host?: unknown } = {}
+    try {
+      parsed = JSON.parse(raw) as typeof parsed
+    } catch {
+      // Being written this very moment, or left empty by a crash between create and write.
+    }
+    return {
+      raw,
+      pid: typeof parsed.pid === 'number' ? parsed.pid : undefined,
+      host: typeof parsed.host === 'string' ? parsed.host : undefined,
+      ageMs: now - info.mtimeMs
+    }
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/**
+ * Removes a stale lock, but only the one that was judged stale (`seen`): it is first renamed
+ * aside, which is atomic, and checked. If a live process took the lock in between, its lock is
+ * put back where it was (with `link`, which never replaces a newer one).
+ */
+export async function breakStale (lockFile: string, seen: string): Promise<void> {
+  const aside = `${lockFile}.stale-${randomBytes(8).toString('hex')}`
+  try {
+    await rename(lockFile, aside)
+  } catch (error) {
+    if (code(error) === 'ENOENT') return
+    throw error
+  }
+  if (await readFile(aside, 'utf8') !== seen) {
+    await link(aside, lockFile).catch(() => { /* a newer lock is there already: it stands */ })
+  }
+  await unlink(aside)
+}
+
+/**
+ * Runs `work` while holding the lock `lockFile`; waits (polling, since the other holder is
+ * another process) while someone else holds it.
+ * @example await withFileLock('/srv/data/accounts.json.lock', identity, async () => change())
+ */
+export async function withFileLock<T> (lockFile: string, identity: LockIdentity, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const now = options.now ?? Date.now
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS
+  const staleMs = options.staleMs ?? STALE_MS
+  const token = randomBytes(12).toString('hex')
+  const content = JSON.stringify({ pid: identity.pid, host: identity.hostname, token })
+  const deadline = now() + timeoutMs
+  for (;;) {
+    try {
+      await writeFile(lockFile, content, { flag: 'wx', mode: 0o600 })
+      break
+    } catch (error) {
+      if (code(error) !== 'EEXIST') throw error
+    }
+    const holder = await readHolder(lockFile, now())
+    if (holder === undefined) continue
+    const gone = holder.pid !== undefined && holder.host === identity.hostname && holder.pid !== identity.pid && !identity.isRunning(holder.pid)
+    if (gone || holder.ageMs > staleMs) {
+      await breakStale(lockFile, holder.raw)
+      continue
+    }
+    if (now() > deadline) throw new TVS_ERR_ACCOUNTS_LOCKED(holder.pid === undefined ? 'unknown' : String(holder.pid), Math.round(timeoutMs / 1000), lockFile)
+    // A change takes milliseconds: poll soon, at a random moment so waiters do not move in step.
+    await delay(2 + Math.floor(Math.random() * 10))
+  }
+  try {
+    return await work()
+  } finally {
+    const current = await readFile(lockFile, 'utf8').catch(() => '')
+    if (current === content) await unlink(lockFile).catch(() => { /* gone already */ })
+  }
+}
