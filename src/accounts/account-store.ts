@@ -176,8 +176,9 @@ export class AccountStore {
   /** The account's own folder, `data/<handle>/`, made if missing (mode 0700). */
   async makeFolder (handle: string): Promise<string> {
     const folder = join(this.options.dataRoot, handle)
-    await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
+    await mkdir(folder, { mode: 0o700 }).catch(async (error: unknown) => {
       if (code(error) !== 'EEXIST') throw error
+      if (!(await stat(folder)).isDirectory()) throw new Error(`${folder} exists and is not a folder`)
     })
     return folder
   }

@@ -103,10 +103,10 @@ export async function openAccounts (options: OpenAccountsOptions): Promise<Opene
     /* c8 ignore next -- the data root exists and is ours: it was just locked */
     onError: (error, folder) => { logger.warn(`Not watching ${folder} for account changes (${error.message}); they are checked every ${POLL_MS} ms.`) }
   })
-  let seen = ''
+  let seen = await store.fingerprint()
   const poll = setInterval(() => {
     void store.fingerprint().then((current) => {
-      if (current !== seen && seen !== '') check()
+      if (current !== seen) check()
       seen = current
     })
   }, POLL_MS)

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
-import { TVS_ERR_ACCOUNTS_LOCKED } from '../errors.js'
+import { isTavernError, TVS_ERR_ACCOUNTS_LOCKED, TVS_ERR_ACCOUNTS_WRITE } from '../errors.js'
 
 export interface LockIdentity {
   pid: number
@@ -87,28 +87,38 @@ export async function withFileLock<T> (lockFile: string, identity: LockIdentity,
   const token = randomBytes(12).toString('hex')
   const content = JSON.stringify({ pid: identity.pid, host: identity.hostname, token })
   const deadline = now() + timeoutMs
-  for (;;) {
-    try {
-      await writeFile(lockFile, content, { flag: 'wx', mode: 0o600 })
-      break
-    } catch (error) {
-      if (code(error) !== 'EEXIST') throw error
-    }
-    const holder = await readHolder(lockFile, now())
-    if (holder === undefined) continue
-    const gone = holder.pid !== undefined && holder.host === identity.hostname && holder.pid !== identity.pid && !identity.isRunning(holder.pid)
-    if (gone || holder.ageMs > staleMs) {
-      await breakStale(lockFile, holder.raw)
-      continue
-    }
-    if (now() > deadline) throw new TVS_ERR_ACCOUNTS_LOCKED(holder.pid === undefined ? 'unknown' : String(holder.pid), Math.round(timeoutMs / 1000), lockFile)
-    // A change takes milliseconds: poll soon, at a random moment so waiters do not move in step.
-    await delay(2 + Math.floor(Math.random() * 10))
+  try {
+    await acquire()
+  } catch (error) {
+    // The lock file cannot be made, read or moved: a clear error, not a wait.
+    if (isTavernError(error)) throw error
+    throw new TVS_ERR_ACCOUNTS_WRITE(lockFile, (error as Error).message, { cause: error })
   }
   try {
     return await work()
   } finally {
     const current = await readFile(lockFile, 'utf8').catch(() => '')
     if (current === content) await unlink(lockFile).catch(() => { /* gone already */ })
+  }
+
+  async function acquire (): Promise<void> {
+    for (;;) {
+      try {
+        await writeFile(lockFile, content, { flag: 'wx', mode: 0o600 })
+        return
+      } catch (error) {
+        if (code(error) !== 'EEXIST') throw error
+      }
+      const holder = await readHolder(lockFile, now())
+      if (holder === undefined) continue
+      const gone = holder.pid !== undefined && holder.host === identity.hostname && holder.pid !== identity.pid && !identity.isRunning(holder.pid)
+      if (gone || holder.ageMs > staleMs) {
+        await breakStale(lockFile, holder.raw)
+        continue
+      }
+      if (now() > deadline) throw new TVS_ERR_ACCOUNTS_LOCKED(holder.pid === undefined ? 'unknown' : String(holder.pid), Math.round(timeoutMs / 1000), lockFile)
+      // A change takes milliseconds: poll soon, at a random moment so waiters do not move in step.
+      await delay(2 + Math.floor(Math.random() * 10))
+    }
   }
 }

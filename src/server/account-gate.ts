@@ -125,10 +125,9 @@ export function accountGate (app: FastifyInstance, accounts: AccountService, too
     const session = id === undefined ? undefined : sessions.get(id)
     if (session === undefined) return undefined
     const account = store.get(session.handle)
-    if (account === undefined || !account.enabled || account.stamp !== session.stamp) {
-      sessions.end(session)
-      return undefined
-    }
+    // Not valid now; ended by the account change that made it so (a session being moved to its
+    // account's new password is valid again in a moment).
+    if (account === undefined || !account.enabled || account.stamp !== session.stamp) return undefined
     sessions.touch(session, request.client.ip, now)
     const fresh = { cookie: header, session, account, accounts: store.generation, sessions: sessions.generation }
     socket[SEEN] = fresh

@@ -30,14 +30,14 @@ export function when (time: number, now: number): string {
   return `on ${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
-function csrfField (csrf: string | undefined): Html | undefined {
-  return csrf === undefined ? undefined : html`<input type="hidden" name="_csrf" value="${csrf}">`
+function csrfField (csrf: string): Html {
+  return html`<input type="hidden" name="_csrf" value="${csrf}">`
 }
 
 /** A form that is just one button. */
-function button (action: string, label: string, csrf: string | undefined, extra: { fields?: Record<string, string>, kind?: 'plain' | 'danger' } = {}): Html {
-  const fields = Object.entries(extra.fields ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)
-  return html`<form method="post" action="${action}">${csrfField(csrf)}${fields}<button type="submit"${extra.kind === undefined ? '' : html` class="${extra.kind}"`}>${label}</button></form>`
+function button (action: string, label: string, csrf: string, kind: 'plain' | 'danger', fields: Record<string, string> = {}): Html {
+  const hidden = Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)
+  return html`<form method="post" action="${action}">${csrfField(csrf)}${hidden}<button type="submit" class="${kind}">${label}</button></form>`
 }
 
 export interface LoginView {
@@ -101,7 +101,7 @@ export interface AccountView {
   sessions: readonly Session[]
   /** The ref of the session this page was asked from. */
   current: string | undefined
-  csrf: string | undefined
+  csrf: string
   /** Per-user Basic auth: the browser holds the password, there are no sessions. */
   perUserBasic: boolean
   now: number
@@ -113,7 +113,7 @@ function sessionItem (session: Session, view: AccountView): Html {
   const mine = session.ref === view.current
   return html`<li><strong>${deviceName(session.device)}</strong>${mine ? html` <span class="tag">this device</span>` : ''}<br>
 <span class="muted">from ${session.address}, last seen ${when(session.lastSeen, view.now)}, logged in ${when(session.created, view.now)}</span>
-${mine ? '' : html`<div class="row">${button(`${P}/account/sessions/end`, 'End', view.csrf, { fields: { session: session.ref }, kind: 'plain' })}</div>`}</li>`
+${mine ? '' : html`<div class="row">${button(`${P}/account/sessions/end`, 'End', view.csrf, 'plain', { session: session.ref })}</div>`}</li>`
 }
 
 export function accountPage (view: AccountView): string {
@@ -122,7 +122,7 @@ export function accountPage (view: AccountView): string {
   const sessions = view.perUserBasic
     ? html`<p>You are logged in with the user name and password your browser keeps (per-user Basic auth). To log out, close the browser or clear its saved password.</p>`
     : html`<ul class="list">${view.sessions.map((s) => sessionItem(s, view))}</ul>
-${others === 0 ? undefined : html`<div class="row">${button(`${P}/account/sessions/end-others`, 'End all other sessions', view.csrf, { kind: 'danger' })}</div>`}`
+${others === 0 ? undefined : html`<div class="row">${button(`${P}/account/sessions/end-others`, 'End all other sessions', view.csrf, 'danger')}</div>`}`
   return page('Your account', html`<nav><a href="/">Home</a>${account.admin ? html`<a href="${P}/admin">Admin</a>` : ''}</nav>
 <h1>${account.name}</h1>
 <p class="muted">Logged in as <code>${account.handle}</code>${account.admin ? ' (admin)' : ''}.</p>
@@ -142,14 +142,14 @@ ${message('ok', view.done)}${message('error', view.error)}
 <section><h2>Sessions</h2>
 ${sessions}
 </section>
-${view.perUserBasic ? undefined : html`<section>${button(`${P}/logout`, 'Log out', view.csrf, { kind: 'plain' })}</section>`}`)
+${view.perUserBasic ? undefined : html`<section>${button(`${P}/logout`, 'Log out', view.csrf, 'plain')}</section>`}`)
 }
 
 export interface AdminView {
   actor: Account
   accounts: readonly Account[]
   sessions: (handle: string) => number
-  csrf: string | undefined
+  csrf: string
   done?: string
   error?: string
   /** What the create form had, after an error. */
@@ -169,8 +169,8 @@ function accountItem (account: Account, view: AdminView): Html {
   const actions = self
     ? html`<p class="muted">Change your own password on <a href="${P}/account">your account page</a>.</p>`
     : html`<div class="row">
-${account.enabled ? button(`${base}/disable`, 'Disable', view.csrf, { kind: 'plain' }) : button(`${base}/enable`, 'Enable', view.csrf, { kind: 'plain' })}
-${account.admin ? button(`${base}/demote`, 'Make user', view.csrf, { kind: 'plain' }) : button(`${base}/promote`, 'Make admin', view.csrf, { kind: 'plain' })}
+${account.enabled ? button(`${base}/disable`, 'Disable', view.csrf, 'plain') : button(`${base}/enable`, 'Enable', view.csrf, 'plain')}
+${account.admin ? button(`${base}/demote`, 'Make user', view.csrf, 'plain') : button(`${base}/promote`, 'Make admin', view.csrf, 'plain')}
 </div>
 <details><summary>Set a new password</summary>
 <form method="post" action="${base}/password">${csrfField(view.csrf)}
@@ -180,10 +180,10 @@ ${account.admin ? button(`${base}/demote`, 'Make user', view.csrf, { kind: 'plai
 </form></details>
 <details><summary>Remove…</summary>
 <p class="muted">The account and its sessions go; its folder stays on the server.</p>
-${button(`${base}/remove`, `Remove ${account.handle}`, view.csrf, { kind: 'danger' })}
+${button(`${base}/remove`, `Remove ${account.handle}`, view.csrf, 'danger')}
 </details>`
   return html`<li><strong>${account.name}</strong> <code>${account.handle}</code>${tags}<br>
-<span class="muted">${sessions} session${sessions === 1 ? '' : 's'}${account.importedFrom === undefined ? '' : `, imported from ${account.importedFrom === 'sillytavern' ? 'SillyTavern' : account.importedFrom}`}</span>
+<span class="muted">Sessions: ${sessions}${account.importedFrom === undefined ? '' : `; imported from ${account.importedFrom === 'sillytavern' ? 'SillyTavern' : account.importedFrom}`}</span>
 ${actions}</li>`
 }
 
@@ -205,7 +205,7 @@ ${message('ok', view.done)}${message('error', view.error)}
 <label class="check"><input type="checkbox" name="admin"${draft.admin ? html` checked` : ''}> Admin</label>
 <button type="submit" class="wide">Create account</button>
 </form></section>
-<section><h2>${view.accounts.length} account${view.accounts.length === 1 ? '' : 's'}</h2>
+<section><h2>Accounts (${view.accounts.length})</h2>
 <ul class="list">${view.accounts.map((a) => accountItem(a, view))}</ul>
 </section>`)
 }

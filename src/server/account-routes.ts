@@ -20,7 +20,7 @@ import type { AccountService } from './account-gate.js'
 import { accountPage, adminPage, errorPage, loginPage } from './account-pages.js'
 import type { LoginView } from './account-pages.js'
 import { CsrfTokens, sameOrigin } from './csrf.js'
-import { BUSY_TEXT, countFailure, lockedOut, logIn, MAX_PASSWORD, startSession } from './login.js'
+import { BUSY_TEXT, countFailure, lockedOut, logIn, MAX_PASSWORD, MAX_TYPED_HANDLE, startSession } from './login.js'
 import type { LoginOutcome } from './login.js'
 import { PAGE_HEADERS } from './page-layout.js'
 import { acceptJsonAndForms, flagField, FORM, textField } from './request-body.js'
@@ -49,9 +49,9 @@ export function describe (error: unknown): { status: number, text: string, retry
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, text: 'The request is too large (at most 16 KiB).' }
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, text: 'Send JSON (Content-Type: application/json) or a form.' }
   if (isTavernError(error)) {
-    // The catalogue's account refusals carry their status; the rest are the accounts file
-    // being busy or unwritable, which a retry may fix.
-    return e.statusCode === undefined ? { status: 503, text: error.message, retryAfter: 1 } : { status: e.statusCode, text: error.message }
+    // The catalogue's account refusals carry a 4xx status; the rest (500 by default) are the
+    // accounts file being busy, unreadable or unwritable, which a retry may fix.
+    return e.statusCode !== undefined && e.statusCode < 500 ? { status: e.statusCode, text: error.message } : { status: 503, text: error.message, retryAfter: 1 }
   }
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, text: `The request is not valid: ${String(e.message)}.` }
   return { status: 500, text: 'Something went wrong on the server; it is in the server\'s log.' }
@@ -76,7 +76,7 @@ const LOCAL_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i
  */
 export function isLocalBrowser (request: FastifyRequest): boolean {
   return !request.client.forwarded && isLoopback(request.client.ip) &&
-    FORWARDING.every((name) => request.headers[name] === undefined) && LOCAL_HOST.test(request.headers.host ?? '')
+    FORWARDING.every((name) => request.headers[name] === undefined) && LOCAL_HOST.test(String(request.headers.host))
 }
 
 function checkNewPassword (password: string, confirm?: string): void {
@@ -119,11 +119,12 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     }
     done()
   })
-  // A logged-in user's state-changing request: JSON (no other site can send it without asking
-  // first), a form with the user's token, or the token in X-CSRF-Token. Logging in and out need
-  // only the origin check (the login form has no user yet).
+  // A logged-in user's POST (the one state-changing method a page of another site can send
+  // without asking first): JSON (which it cannot send without asking), a form with the user's
+  // token, or the token in X-CSRF-Token. Logging in and out need only the origin check (the
+  // login form has no user yet).
   app.addHook('preHandler', (request, _reply, done) => {
-    if (!UNSAFE(request.method) || isPublic(request.raw.url as string) || csrf.token(request) === undefined) return done()
+    if (request.method !== 'POST' || isPublic(request.raw.url as string) || !csrf.needed(request)) return done()
     const type = request.headers['content-type'] ?? ''
     if (type.startsWith('application/json')) return done()
     const token = type.startsWith(FORM) ? (request.body as Record<string, unknown>)._csrf : request.headers['x-csrf-token']
@@ -233,8 +234,10 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     const isAdmin = flagField(body, 'admin')
     const hash = password === '' ? '' : await passwords.hash(password)
     const made = await store.update((draft) => addAccount(draft, { handle, name, password: hash, admin: isAdmin }, accounts.now()))
-    await store.makeFolder(made.handle)
     accounts.logger.info(`Account "${made.handle}" created by ${printable(request.account?.handle)}.`)
+    await store.makeFolder(made.handle).catch((error: unknown) => {
+      accounts.logger.warn(`Account "${made.handle}" was created, but its folder could not be made: ${(error as Error).message}`)
+    })
     return made
   }
 
@@ -274,7 +277,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     return { accounts: store.list().filter((a) => a.enabled).map((a) => ({ handle: a.handle, name: a.name })) }
   })
   app.post('/api/login', async (request, reply) => {
-    const handle = textField(request.body, 'handle', { max: 256 })
+    const handle = textField(request.body, 'handle', { max: MAX_TYPED_HANDLE })
     const password = textField(request.body, 'password', { max: MAX_PASSWORD })
     const outcome = await logIn(accounts, recorder, request, reply, handle, password)
     if (outcome.kind === 'refused') throw refusal(outcome)
@@ -285,7 +288,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     return reply.code(204).send()
   })
   app.post('/api/first-password', async (request, reply) => {
-    const made = await setFirstPassword(request, reply, textField(request.body, 'handle', { max: 256 }), textField(request.body, 'password', { max: MAX_PASSWORD }))
+    const made = await setFirstPassword(request, reply, textField(request.body, 'handle', { max: MAX_TYPED_HANDLE }), textField(request.body, 'password', { max: MAX_PASSWORD }))
     return { handle: made.handle, name: made.name, admin: made.admin }
   })
   app.get('/api/me', async (request) => {
@@ -352,6 +355,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
       return reply.redirect(await run(), 303)
     } catch (error) {
       const problem = describe(error)
+      /* c8 ignore next -- only a bug is a 500: Fastify's error handler answers it, and the log shows it */
       if (problem.status === 500) throw error
       if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter))
       return html(reply, problem.status, again(problem))
@@ -362,11 +366,11 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>
     if (accounts.perUserBasic) return reply.redirect(localPath(query.next))
-    return html(reply, 200, loginPage(loginView(request, typeof query.handle === 'string' ? query.handle.slice(0, 256) : '', localPath(query.next))))
+    return html(reply, 200, loginPage(loginView(request, typeof query.handle === 'string' ? query.handle.slice(0, MAX_TYPED_HANDLE) : '', localPath(query.next))))
   })
   app.post('/login', async (request, reply) => {
     const next = localPath((request.body as Record<string, unknown> | undefined)?.next)
-    const handle = textField(request.body, 'handle', { max: 256, optional: true })
+    const handle = textField(request.body, 'handle', { max: MAX_TYPED_HANDLE, optional: true })
     return form(reply, async () => {
       const outcome = await logIn(accounts, recorder, request, reply, handle, textField(request.body, 'password', { max: MAX_PASSWORD, optional: true }))
       if (outcome.kind === 'refused') throw refusal(outcome)
@@ -379,7 +383,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
   })
   app.post('/first-password', async (request, reply) => {
     const next = localPath((request.body as Record<string, unknown> | undefined)?.next)
-    const handle = textField(request.body, 'handle', { max: 256, optional: true })
+    const handle = textField(request.body, 'handle', { max: MAX_TYPED_HANDLE, optional: true })
     return form(reply, async () => {
       const password = textField(request.body, 'password', { max: MAX_PASSWORD, optional: true })
       checkNewPassword(password, textField(request.body, 'confirm', { max: MAX_PASSWORD, optional: true }))
@@ -403,7 +407,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
   const done = (request: FastifyRequest): string | undefined => {
     const query = request.query as Record<string, unknown>
     const text = typeof query.done === 'string' ? DONE[query.done] : undefined
-    return text?.(typeof query.h === 'string' ? query.h.slice(0, 256) : '')
+    return text?.(typeof query.h === 'string' ? query.h.slice(0, MAX_TYPED_HANDLE) : '')
   }
   const accountView = (request: FastifyRequest, extra: { done?: string, error?: string }): string => {
     const me = account(request)
@@ -455,7 +459,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
   }, (problem) => adminView(request, {
     error: problem.text,
     draft: {
-      handle: textField(request.body, 'handle', { max: 256, optional: true }),
+      handle: textField(request.body, 'handle', { max: MAX_TYPED_HANDLE, optional: true }),
       name: textField(request.body, 'name', { max: MAX_NAME, optional: true }),
       admin: (request.body as Record<string, unknown> | undefined)?.admin !== undefined
     }

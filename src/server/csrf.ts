@@ -10,6 +10,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import type { Account } from '../accounts/account-file.js'
 
 /** Whether the browser says the request comes from a page of this very origin. */
 export function sameOrigin (request: FastifyRequest): boolean {
@@ -18,7 +19,7 @@ export function sameOrigin (request: FastifyRequest): boolean {
   const origin = request.headers.origin
   if (origin === undefined) return true
   try {
-    return new URL(origin).host === new URL(`${request.protocol}://${request.headers.host ?? ''}`).host &&
+    return new URL(origin).host === new URL(`${request.protocol}://${String(request.headers.host)}`).host &&
       new URL(origin).protocol === `${request.protocol}:`
   } catch {
     return false // "null" (a sandboxed frame, a redirect across sites) or garbage
@@ -29,22 +30,21 @@ export class CsrfTokens {
   /** Per process: after a restart, a page left open needs a reload before its forms work. */
   readonly #secret = randomBytes(32)
 
-  #identity (request: FastifyRequest): string | undefined {
-    if (request.session !== undefined) return `session:${request.session.key}`
-    if (request.account !== undefined) return `account:${request.account.handle}:${request.account.stamp}`
-    return undefined
+  /** Whether the request has a user whose forms must carry the token. */
+  needed (request: FastifyRequest): boolean {
+    return request.account !== undefined
   }
 
-  /** The token for the forms of this request's user; undefined when nobody is logged in. */
-  token (request: FastifyRequest): string | undefined {
-    const identity = this.#identity(request)
-    return identity === undefined ? undefined : createHmac('sha256', this.#secret).update(identity).digest('base64url')
+  /** The token for the forms of this request's user (of its session, else of its account). */
+  token (request: FastifyRequest): string {
+    const { session, account } = request
+    const identity = session !== undefined ? `session:${session.key}` : `account:${(account as Account).handle}:${(account as Account).stamp}`
+    return createHmac('sha256', this.#secret).update(identity).digest('base64url')
   }
 
-  /** Whether `value` is the token of this request's user (true when nobody is logged in). */
+  /** Whether `value` is the token of this request's user. */
   valid (request: FastifyRequest, value: unknown): boolean {
     const expected = this.token(request)
-    if (expected === undefined) return true
     if (typeof value !== 'string') return false
     const given = Buffer.from(value)
     return given.length === expected.length && timingSafeEqual(given, Buffer.from(expected))

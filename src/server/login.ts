@@ -19,9 +19,9 @@ export type LoginOutcome =
   | { kind: 'ok', account: Account, session: Session }
   | { kind: 'refused', status: number, error: string, retryAfter?: number }
 
-/** Longer input is not a handle or password anyone typed. */
+/** Longer input is not a handle or password anyone typed (the routes' fields enforce it). */
 export const MAX_PASSWORD = 1024
-const MAX_TYPED_HANDLE = 256
+export const MAX_TYPED_HANDLE = 256
 
 export const WRONG = 'Wrong user name or password.'
 
@@ -82,9 +82,6 @@ function upgrade (accounts: AccountService, account: Account, password: string):
  * @example const outcome = await logIn(accounts, recorder, request, reply, 'alice', 'secret')
  */
 export async function logIn (accounts: AccountService, recorder: AccessRecorder, request: FastifyRequest, reply: FastifyReply, handle: string, password: string): Promise<LoginOutcome> {
-  if (handle.length > MAX_TYPED_HANDLE || password.length > MAX_PASSWORD) {
-    return { kind: 'refused', status: 400, error: `The user name or password is too long (at most ${MAX_TYPED_HANDLE} and ${MAX_PASSWORD} characters).` }
-  }
   const locked = lockedOut(accounts, recorder, request, handle)
   if (locked !== undefined) return locked
   let result

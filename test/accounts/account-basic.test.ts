@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { hashPassword } from '../../src/access/password-hash.js'
 import { AccountBasicChecker } from '../../src/accounts/account-basic.js'
 import { addAccount, removeAccount, setEnabled, setPassword } from '../../src/accounts/account-changes.js'
@@ -7,14 +8,13 @@ import { PasswordCheck } from '../../src/accounts/password-check.js'
 
 const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
-async function setup (t: Tap) {
+async function setup (t: Test) {
   const store = new AccountStore({ dataRoot: t.testdir({}), identity: { pid: 1, hostname: 'h', isRunning: () => true } }).load()
   let checks = 0
   const passwords = new PasswordCheck({ find: (h) => store.find(h), bounded: async (run) => { checks++; return run() }, logN: 10 })
   const checker = new AccountBasicChecker(store, passwords)
   return { store, checker, checks: () => checks }
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0]
 
 t.test('an account\'s handle and password pass once; then the header is remembered', async (t) => {
   const { store, checker, checks } = await setup(t)

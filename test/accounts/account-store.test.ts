@@ -117,4 +117,5 @@ t.test('each account gets its own folder, made once', async (t) => {
   t.equal(statSync(folder).mode & 0o777, 0o700)
   t.equal(await store.makeFolder('alice'), folder, 'again: it exists')
   await t.rejects(store.makeFolder('taken/x'), { code: 'ENOTDIR' })
+  await t.rejects(store.makeFolder('taken'), /taken exists and is not a folder/)
 })

@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import type { Test } from 'tap'
 import { MAX_SESSIONS, PER_ACCOUNT, SessionStore, TOUCH_MS } from '../../src/accounts/session-store.js'
 
 const MINUTE = 60_000
 
-function setup (t: Parameters<Parameters<typeof t.test>[1]>[0], options: { idleMs?: number, lifetimeMs?: number, write?: (file: string, text: string) => Promise<void> } = {}) {
+function setup (t: Test, options: { idleMs?: number, lifetimeMs?: number, write?: (file: string, text: string) => Promise<void> } = {}) {
   const dir = t.testdir({})
   let now = Date.parse('2026-12-01T10:00:00Z')
   const writes: string[] = []

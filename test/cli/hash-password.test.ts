@@ -1,31 +1,8 @@
-import { EventEmitter } from 'node:events'
 import { Readable } from 'node:stream'
 import t from 'tap'
 import { parseHash, verifyHash } from '../../src/access/password-hash.js'
 import { runCli } from '../../src/cli/run.js'
-import type { Stdin } from '../../src/cli/serve.js'
-import { captureIo } from '../helpers/io.js'
-
-/** A terminal: raw mode switches, and what is typed arrives as data while someone listens. */
-function terminal (keys: string[]): Stdin & { raw: boolean[] } {
-  const pump = (): void => {
-    if (keys.length === 0 || tty.listenerCount('data') === 0) return
-    tty.emit('data', keys.shift())
-    setImmediate(pump)
-  }
-  const tty = Object.assign(new EventEmitter(), {
-    isTTY: true,
-    raw: [] as boolean[],
-    setRawMode (on: boolean) { tty.raw.push(on) },
-    setEncoding () { return tty },
-    pause () { return tty },
-    resume () {
-      setImmediate(pump)
-      return tty
-    }
-  })
-  return tty as unknown as Stdin & { raw: boolean[] }
-}
+import { captureIo, terminal } from '../helpers/io.js'
 
 t.test('prints a hash of the password piped on standard input', async (t) => {
   const io = captureIo(t.testdir({}))

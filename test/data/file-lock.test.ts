@@ -85,7 +85,7 @@ t.test('a lock released between the failed create and the look at it is simply t
 
 t.test('a lock that cannot be read is an error, not a wait', async (t) => {
   const dir = t.testdir({ 'x.lock': {} })
-  await t.rejects(withFileLock(join(dir, 'x.lock'), me, async () => 'never'), { code: 'EISDIR' })
+  await t.rejects(withFileLock(join(dir, 'x.lock'), me, async () => 'never'), { code: 'TVS_ERR_ACCOUNTS_WRITE', message: /x\.lock: EISDIR/, cause: { code: 'EISDIR' } })
 })
 
 t.test('breaking a stale lock never removes a live one that replaced it meanwhile', async (t) => {
@@ -105,7 +105,7 @@ t.test('the release leaves a lock that is not ours', async (t) => {
 })
 
 t.test('a folder that does not exist is an error, not a wait', async (t) => {
-  await t.rejects(withFileLock(join(t.testdir({}), 'missing', 'x.lock'), me, async () => 'never'), { code: 'ENOENT' })
+  await t.rejects(withFileLock(join(t.testdir({}), 'missing', 'x.lock'), me, async () => 'never'), { code: 'TVS_ERR_ACCOUNTS_WRITE', cause: { code: 'ENOENT' } })
 })
 
 t.test('a stale lock that cannot be moved aside is an error, not a loop', async (t) => {
@@ -114,5 +114,5 @@ t.test('a stale lock that cannot be moved aside is an error, not a loop', async 
   const mocked = await t.mockImport<typeof import('../../src/data/file-lock.js')>('../../src/data/file-lock.js', {
     'node:fs/promises': { ...real, rename: async () => { throw Object.assign(new Error('not permitted'), { code: 'EPERM' }) } }
   })
-  await t.rejects(mocked.withFileLock(lock, me, async () => 'never'), { code: 'EPERM' })
+  await t.rejects(mocked.withFileLock(lock, me, async () => 'never'), { code: 'TVS_ERR_ACCOUNTS_WRITE', cause: { code: 'EPERM' } })
 })

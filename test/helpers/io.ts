@@ -1,9 +1,10 @@
 /**
  * An in-process stand-in for the process: captured stdout/stderr, an environment and a folder.
  */
+import { EventEmitter } from 'node:events'
 import { Readable } from 'node:stream'
 import type { ContainerProbe } from '../../src/access/docker-hosts.js'
-import type { Io } from '../../src/cli/serve.js'
+import type { Io, Stdin } from '../../src/cli/serve.js'
 import type { Interfaces } from '../../src/server/listen-plan.js'
 
 export interface CapturedIo extends Io {
@@ -53,3 +54,25 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
     err: () => err
   }
 }
+
+/** A terminal: raw mode switches, and what is typed arrives as data while someone listens. */
+export function terminal (keys: string[]): Stdin & { raw: boolean[] } {
+  const pump = (): void => {
+    if (keys.length === 0 || tty.listenerCount('data') === 0) return
+    tty.emit('data', keys.shift())
+    setImmediate(pump)
+  }
+  const tty = Object.assign(new EventEmitter(), {
+    isTTY: true,
+    raw: [] as boolean[],
+    setRawMode (on: boolean) { tty.raw.push(on) },
+    setEncoding () { return tty },
+    pause () { return tty },
+    resume () {
+      setImmediate(pump)
+      return tty
+    }
+  })
+  return tty as unknown as Stdin & { raw: boolean[] }
+}
+

@@ -47,6 +47,14 @@ function afterChange ({ config }: Opened): string {
     : `enableUserAccounts is false in ${config.configPath}: accounts are used once it is true.`
 }
 
+/** Makes the account's folder; a failure is a warning (the account itself is made). */
+async function folder (opened: Opened, io: Io, handle: string): Promise<string> {
+  return opened.store.makeFolder(handle).then((path) => `Its folder is ${path}.`, (error: unknown) => {
+    io.stderr.write(`The folder of "${handle}" could not be made: ${(error as Error).message}\n`)
+    return 'Its folder could not be made.'
+  })
+}
+
 async function newPassword (io: Io, handle: string): Promise<string> {
   const password = await readPassword(io, `New password for ${handle}`, 'nothing changed')
   if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | tavern-server users passwd ${handle}`)
@@ -88,8 +96,7 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
       if (opened.store.get(handle) !== undefined) throw new TVS_ERR_ACCOUNT_EXISTS(handle)
       const hash = options.password ? await newPassword(io, handle) : ''
       const made = await opened.store.update((draft) => addAccount(draft, { handle, password: hash, admin: options.admin === true, ...(options.name === undefined ? {} : { name: options.name }) }, Date.now()))
-      const folder = await opened.store.makeFolder(made.handle)
-      done([`Added the ${made.admin ? 'admin ' : ''}account "${made.handle}"${hash === '' ? ', without a password' : ''}. Its folder is ${folder}.`, afterChange(opened)])
+      done([`Added the ${made.admin ? 'admin ' : ''}account "${made.handle}"${hash === '' ? ', without a password' : ''}. ${await folder(opened, io, made.handle)}`, afterChange(opened)])
     })
 
   users.command('passwd').description('set the password of an account (asked for, or read from standard input); its sessions end')
@@ -128,7 +135,7 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
         }
         return result
       })
-      for (const account of added) await opened.store.makeFolder(account.handle)
+      for (const account of added) await folder(opened, io, account.handle)
       const lines = [`Read ${found.accounts.length} account${found.accounts.length === 1 ? '' : 's'} from ${found.storage}.`]
       if (added.length > 0) {
         lines.push(`Imported ${added.length}:`, ...added.map((a) => `  ${a.handle} (${a.name})${a.admin ? ', admin' : ''}${a.enabled ? '' : ', disabled'}${a.password === '' ? ': NO PASSWORD, nobody can log in to it until one is set: tavern-server users passwd ' + a.handle : ''}`))
