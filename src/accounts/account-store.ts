@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TVS_ERR_ACCOUNTS_FILE, TVS_ERR_ACCOUNTS_WRITE } from '../errors.js'
-import { withFileLock } from '../data/file-lock.js'
+import { LOCK_CANDIDATE, withFileLock } from '../data/file-lock.js'
 import type { LockIdentity, LockOptions } from '../data/file-lock.js'
 import { ACCOUNTS_FILE, AccountsFileProblem, parseAccounts, serializeAccounts } from './account-file.js'
 import type { Account } from './account-file.js'
@@ -24,6 +24,8 @@ export interface StoreOptions {
 
 /** write-file-atomic's temporary files: the name, a dot and a number. */
 const LEFTOVER = /^accounts\.json\.\d+$/
+/** A lock candidate is in use for at most the lock's timeout; older ones are a killed writer's. */
+const CANDIDATE_AGE_MS = 60_000
 
 function code (error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code
@@ -149,14 +151,23 @@ export class AccountStore {
   }
 
   /**
-   * Temporary files of writers killed before their rename. Only under the lock: no live writer
-   * has one open then.
+   * Files of writers killed midway: temporary files of the atomic write (only under the lock: no
+   * live writer has one open then), and lock candidates older than any wait for the lock.
    */
   async #removeLeftovers (): Promise<void> {
     if (this.#cleaned) return
     this.#cleaned = true
-    const names = await readdir(this.options.dataRoot).catch(() => [])
-    await Promise.all(names.filter((name) => LEFTOVER.test(name)).map((name) => unlink(join(this.options.dataRoot, name)).catch(() => undefined)))
+    const { dataRoot } = this.options
+    const names = await readdir(dataRoot).catch(() => [])
+    const old = async (name: string): Promise<boolean> => {
+      const info = await stat(join(dataRoot, name)).catch(() => undefined)
+      return info !== undefined && Date.now() - info.mtimeMs > CANDIDATE_AGE_MS
+    }
+    await Promise.all(names.map(async (name) => {
+      if (LEFTOVER.test(name) || (name.startsWith(`${ACCOUNTS_FILE}.lock.`) && LOCK_CANDIDATE.test(name) && await old(name))) {
+        await unlink(join(dataRoot, name)).catch(() => undefined)
+      }
+    }))
   }
 
   /** Changes when the file does (its inode, size and time): cheap to ask often. */

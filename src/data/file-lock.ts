@@ -1,9 +1,12 @@
 /**
  * A short-held lock on one file, shared by every process that changes it: the running server and
- * any number of `tavern-server users …` commands. The lock is a file created exclusively beside
- * the one it guards, holding its owner's process id, host name and a random token, so only its
- * owner removes it. A lock whose owner is gone (a crash, a SIGKILL, a power cut) is taken over:
- * when its process no longer runs on this host, or when it is older than any change takes.
+ * any number of `tavern-server users …` commands. The lock is a file beside the one it guards,
+ * holding its owner's process id, host name and a random token, so only its owner removes it.
+ * It is written whole to a file of its own first and then linked into place (link() fails if the
+ * lock exists), so nobody ever sees a half-written lock; where the file system has no hard links
+ * it is created exclusively instead. A lock whose owner is gone (a crash, a SIGKILL, a power cut)
+ * is taken over: when its process no longer runs on this host, or when it is older than any
+ * change takes.
  */
 import { randomBytes } from 'node:crypto'
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
@@ -27,6 +30,10 @@ export interface LockOptions {
 
 const TIMEOUT_MS = 10_000
 const STALE_MS = 30_000
+/** A lock without its owner written in: left by a crash between create and write (no hard links). */
+const UNNAMED_STALE_MS = 2000
+/** The owner's own file, linked into place as the lock: `<lock>.<24 hex digits>`. */
+export const LOCK_CANDIDATE = /\.lock\.[0-9a-f]{24}$/
 
 interface Holder { raw: string, pid: number | undefined, host: string | undefined, ageMs: number }
 
@@ -87,12 +94,16 @@ export async function withFileLock<T> (lockFile: string, identity: LockIdentity,
   const token = randomBytes(12).toString('hex')
   const content = JSON.stringify({ pid: identity.pid, host: identity.hostname, token })
   const deadline = now() + timeoutMs
+  const candidate = `${lockFile}.${token}`
   try {
+    await writeFile(candidate, content, { mode: 0o600 })
     await acquire()
   } catch (error) {
     // The lock file cannot be made, read or moved: a clear error, not a wait.
     if (isTavernError(error)) throw error
     throw new TVS_ERR_ACCOUNTS_WRITE(lockFile, (error as Error).message, { cause: error })
+  } finally {
+    await unlink(candidate).catch(() => { /* not made */ })
   }
   try {
     return await work()
@@ -104,15 +115,23 @@ export async function withFileLock<T> (lockFile: string, identity: LockIdentity,
   async function acquire (): Promise<void> {
     for (;;) {
       try {
-        await writeFile(lockFile, content, { flag: 'wx', mode: 0o600 })
+        await link(candidate, lockFile)
         return
       } catch (error) {
-        if (code(error) !== 'EEXIST') throw error
+        if (code(error) !== 'EEXIST') {
+          // No hard links here (FAT, some network shares): create it exclusively instead.
+          try {
+            await writeFile(lockFile, content, { flag: 'wx', mode: 0o600 })
+            return
+          } catch (fallback) {
+            if (code(fallback) !== 'EEXIST') throw fallback
+          }
+        }
       }
       const holder = await readHolder(lockFile, now())
       if (holder === undefined) continue
       const gone = holder.pid !== undefined && holder.host === identity.hostname && holder.pid !== identity.pid && !identity.isRunning(holder.pid)
-      if (gone || holder.ageMs > staleMs) {
+      if (gone || holder.ageMs > staleMs || (holder.pid === undefined && holder.ageMs > Math.min(staleMs, UNNAMED_STALE_MS))) {
         await breakStale(lockFile, holder.raw)
         continue
       }

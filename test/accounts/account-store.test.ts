@@ -93,11 +93,19 @@ t.test('a failed write is reported and changes nothing', async (t) => {
 })
 
 t.test('temporary files of killed writers are cleared; other files stay', async (t) => {
-  const dir = t.testdir({ 'accounts.json.123456': 'half', 'accounts.json.bak': 'mine', 'accounts.json.lock.stale-ab': 'x' })
+  const candidate = `accounts.json.lock.${'a1'.repeat(12)}`
+  const fresh = `accounts.json.lock.${'b2'.repeat(12)}`
+  const dir = t.testdir({ 'accounts.json.123456': 'half', 'accounts.json.bak': 'mine', [candidate]: 'old', [fresh]: 'a waiter\'s', 'accounts.json.lock.x': 'other' })
+  const { utimesSync } = await import('node:fs')
+  const old = new Date(Date.now() - 120_000)
+  utimesSync(join(dir, candidate), old, old)
   const store = new AccountStore({ dataRoot: dir, identity }).load()
   await store.update(add('alice'))
   t.notOk(existsSync(join(dir, 'accounts.json.123456')))
+  t.notOk(existsSync(join(dir, candidate)), 'a lock candidate older than any wait')
+  t.ok(existsSync(join(dir, fresh)), 'a recent candidate may be a live waiter\'s')
   t.ok(existsSync(join(dir, 'accounts.json.bak')))
+  t.ok(existsSync(join(dir, 'accounts.json.lock.x')))
 })
 
 t.test('a handle typed in another Unicode form finds the account', async (t) => {

@@ -42,6 +42,16 @@ t.test('add, list, and the password from standard input, never from the argument
   t.equal((await users(dir, ['add', 'carol', 'pw'])).code, 2, 'a password argument is refused')
 })
 
+t.test('before the first start, passwd admin makes the first admin with that password', async (t) => {
+  const dir = base(t)
+  const made = await users(dir, ['passwd', 'admin'], 'first pw\n')
+  t.match(made, { code: 0, out: /^Created the admin account "admin" with this password\. Its folder is / })
+  t.match(accounts(dir), [{ handle: 'admin', name: 'Admin', admin: true, enabled: true }])
+  t.match(await users(dir, ['passwd', 'bob'], 'x\n'), { code: 1, err: /no account with the handle "bob"/ })
+  const other = base(t)
+  t.match(await users(other, ['passwd', 'alice'], 'x\n'), { code: 1, err: /no account with the handle "alice"/, out: '' }, 'only the first admin is made this way')
+})
+
 t.test('a new password is asked twice on a terminal, without echo', async (t) => {
   const dir = base(t)
   const io = captureIo(dir)

@@ -116,3 +116,32 @@ t.test('a stale lock that cannot be moved aside is an error, not a loop', async 
   })
   await t.rejects(mocked.withFileLock(lock, me, async () => 'never'), { code: 'TVS_ERR_ACCOUNTS_WRITE', cause: { code: 'EPERM' } })
 })
+
+t.test('without hard links (FAT, some shares) the lock is created exclusively instead', async (t) => {
+  const dir = t.testdir({})
+  const lock = join(dir, 'x.lock')
+  const real = await import('node:fs/promises')
+  const mocked = await t.mockImport<typeof import('../../src/data/file-lock.js')>('../../src/data/file-lock.js', {
+    'node:fs/promises': { ...real, link: async () => { throw Object.assign(new Error('not supported'), { code: 'EPERM' }) } }
+  })
+  t.match(await mocked.withFileLock(lock, me, async () => JSON.parse(readFileSync(lock, 'utf8'))), { pid: 1000 })
+  writeFileSync(lock, holder(2000))
+  await t.rejects(mocked.withFileLock(lock, me, async () => 'never', { timeoutMs: 30 }), { code: 'TVS_ERR_ACCOUNTS_LOCKED' }, 'and waits for a holder the same way')
+  const { readdirSync } = await import('node:fs')
+  t.same(readdirSync(dir), ['x.lock'], 'no candidate file is left behind')
+})
+
+t.test('a lock file that cannot be made at all is an error', async (t) => {
+  const real = await import('node:fs/promises')
+  const mocked = await t.mockImport<typeof import('../../src/data/file-lock.js')>('../../src/data/file-lock.js', {
+    'node:fs/promises': {
+      ...real,
+      link: async () => { throw Object.assign(new Error('not supported'), { code: 'EPERM' }) },
+      writeFile: async (file: string, ...rest: unknown[]) => {
+        if (file.endsWith('x.lock')) throw Object.assign(new Error('read-only'), { code: 'EROFS' })
+        return (real.writeFile as (...a: unknown[]) => Promise<void>)(file, ...rest)
+      }
+    }
+  })
+  await t.rejects(mocked.withFileLock(join(t.testdir({}), 'x.lock'), me, async () => 'never'), { code: 'TVS_ERR_ACCOUNTS_WRITE', cause: { code: 'EROFS' } })
+})

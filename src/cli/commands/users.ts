@@ -14,6 +14,7 @@ import { slugProblem } from '../../accounts/handle.js'
 import { readSillyTavernAccounts } from '../../accounts/sillytavern-import.js'
 import type { Config } from '../../config/config.js'
 import { TVS_ERR_ACCOUNT_EXISTS, TVS_ERR_ACCOUNT_HANDLE, TVS_ERR_ACCOUNT_UNKNOWN, TVS_ERR_CLI_INPUT, TVS_ERR_DATA_ROOT } from '../../errors.js'
+import { FIRST_ADMIN } from '../accounts.js'
 import { readPassword } from '../password-input.js'
 import { commandConfig } from '../program.js'
 import type { Io } from '../serve.js'
@@ -103,8 +104,15 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
     .argument('<handle>')
     .action(async (handle: string, _options: unknown, command: Command) => {
       const opened = open(command, io)
-      known(opened.store, handle)
+      // Before the first start there are no accounts yet: the first admin is made here then.
+      const first = opened.store.size === 0 && handle === FIRST_ADMIN
+      if (!first) known(opened.store, handle)
       const hash = await newPassword(io, handle)
+      if (first) {
+        await opened.store.update((draft) => addAccount(draft, { handle, name: 'Admin', password: hash, admin: true }, Date.now()))
+        done([`Created the admin account "${handle}" with this password. ${await folder(opened, io, handle)}`, afterChange(opened)])
+        return
+      }
       await opened.store.update((draft) => setPassword(draft, handle, hash))
       done([`Changed the password of "${handle}"; its sessions have ended.`, afterChange(opened)])
     })

@@ -1,0 +1,97 @@
+/**
+ * Accounts as a user runs them: the real command over real sockets. The start-up gate and the
+ * first admin, the `users` commands changing accounts under a running server (and the server
+ * seeing it), a restart that keeps people logged in, and the cookie's Secure flag over TLS.
+ */
+import { request as httpsRequest } from 'node:https'
+import t from 'tap'
+import type { Test } from 'tap'
+import { runToExit, startCli } from '../helpers/cli.js'
+import { request } from '../helpers/http.js'
+import { issue, makeCa } from '../helpers/pki.js'
+import { freePort } from '../helpers/sillytavern.js'
+
+const CONFIG = 'enableUserAccounts: true\nwhitelistDockerHosts: false\n'
+
+async function users (dir: string, args: string[], stdin?: string) {
+  return runToExit(['users', ...args], { cwd: dir, ...(stdin === undefined ? {} : { stdin }) })
+}
+
+async function logIn (url: string, handle: string, password: string): Promise<{ status: number, cookie: string | undefined, body: string, setCookie: string | undefined }> {
+  const response = await request(`${url}_tavern/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle, password }) })
+  const setCookie = response.headers['set-cookie']?.[0]
+  return { status: response.status, cookie: setCookie?.split(';')[0], body: response.body, setCookie }
+}
+
+async function serve (t: Test, dir: string, args: string[] = ['--port', '0']) {
+  const cli = await startCli(args, { cwd: dir })
+  t.teardown(() => { cli.child.kill('SIGKILL') })
+  return cli
+}
+
+t.test('listening on the network: accounts count only when every enabled account has a password', async (t) => {
+  const dir = t.testdir({ 'config.yaml': `${CONFIG}listen: true\nlistenAddress:\n  ipv4: 127.0.0.1\nwhitelistMode: false\n` })
+  const refused = await runToExit(['--port', '0'], { cwd: dir })
+  t.equal(refused.code, 1)
+  t.match(refused.out, /User accounts are on and there were none: created the admin account "admin", without a password\.\nSet its password with: tavern-server users passwd admin/)
+  t.match(refused.err, /Why: whitelistMode is false; basicAuthMode is false; enableUserAccounts is true, but these enabled accounts have no password: admin\./)
+  t.match(refused.err, /a password on every enabled account: tavern-server users passwd <handle> \(for admin\)/)
+  t.equal((await users(dir, ['passwd', 'admin'], 'first password\n')).code, 0)
+  const cli = await serve(t, dir)
+  t.notMatch(cli.err(), /no password/)
+  const login = await logIn(cli.url, 'admin', 'first password')
+  t.equal(login.status, 200)
+  t.match(login.setCookie, new RegExp(`^tavern_session_${cli.port}=[A-Za-z0-9_-]{43}; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax$`), 'the cookie carries the port the server chose')
+})
+
+t.test('a running server follows the users commands within a second, and a restart keeps people logged in', async (t) => {
+  const dir = t.testdir({ 'config.yaml': CONFIG })
+  await users(dir, ['passwd', 'admin'], 'admin pw\n')
+  await users(dir, ['add', 'alice'], 'alice pw\n')
+  const port = await freePort()
+  let cli = await serve(t, dir, ['--port', String(port)])
+  const page = (cookie?: string) => request(`${cli.url}chat`, { headers: { accept: 'text/html', ...(cookie === undefined ? {} : { cookie }) } })
+
+  t.equal((await page()).status, 302)
+  const { cookie } = await logIn(cli.url, 'alice', 'alice pw')
+  t.equal((await page(cookie)).status, 404, 'logged in: the request reaches the routes (no app here)')
+
+  let seen = cli.waitFor(/accounts\.json changed: 2 accounts now\./)
+  t.equal((await users(dir, ['disable', 'alice'])).code, 0)
+  await seen
+  const out = await page(cookie)
+  t.equal(out.status, 302, 'disabled: out at the next request')
+  t.equal(out.headers.location, '/_tavern/login?next=%2Fchat')
+
+  seen = cli.waitFor(/accounts\.json changed: 2 accounts now\.\n[\s\S]*accounts\.json changed/)
+  await users(dir, ['enable', 'alice'])
+  await seen
+  const again = await logIn(cli.url, 'alice', 'alice pw')
+  t.equal(again.status, 200)
+  cli.child.kill('SIGTERM')
+  t.equal(await cli.exited, 0)
+  cli = await serve(t, dir, ['--port', String(port)])
+  t.equal((await page(again.cookie)).status, 404, 'the session survived the restart')
+
+  seen = cli.waitFor(/accounts\.json changed/)
+  await users(dir, ['remove', 'alice'])
+  await seen
+  t.equal((await page(again.cookie)).status, 302, 'removed: out too')
+})
+
+t.test('over TLS the session cookie is Secure', async (t) => {
+  const ca = await makeCa()
+  const leaf = await issue(ca)
+  const dir = t.testdir({ 'config.yaml': CONFIG, certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } })
+  await users(dir, ['passwd', 'admin'], 'admin pw\n')
+  const cli = await serve(t, dir, ['--ssl', '--port', '0'])
+  const setCookie = await new Promise<string | undefined>((resolve, reject) => {
+    const req = httpsRequest(`${cli.url}_tavern/api/login`, { method: 'POST', ca: ca.cert, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.headers['set-cookie']?.[0]))
+    })
+    req.on('error', reject)
+    req.end(JSON.stringify({ handle: 'admin', password: 'admin pw' }))
+  })
+  t.match(setCookie, /; HttpOnly; SameSite=Lax; Secure$/)
+})
