@@ -16,6 +16,9 @@
  *               status: expected, means: what a wrong status says }.
  *             Then, always: the measured request answers 200 with the baseline's bytes.
  *   target    { min }: requests/s at least min × the baseline's; { of: 'case', min }: × that case's
+ *   accounts  handles of accounts to add (`tavern-server users add`, PASSWORD) before the first start
+ *   session   log in as this handle once started: the client sends the session cookie (the server
+ *             keeps one port across restarts, since the cookie's name carries it)
  *
  * Measured route: GET /robots.txt (26 bytes), which tavern-server and the baseline answer
  * identically, and which sits behind the whole gate. (/healthz needs no password, so it would not
@@ -42,6 +45,8 @@ export function basic (user, password) {
 export const BASELINES = {
   http: { name: 'bare Fastify' },
   httpBasic: { name: 'bare Fastify, same Authorization header', headers: () => basic(USER, PASSWORD) },
+  // A session cookie is `tavern_session_<port>=` and 43 characters.
+  httpSession: { name: 'bare Fastify, same-size Cookie header', headers: () => ({ cookie: `tavern_session_40000=${'x'.repeat(43)}` }) },
   tls: { name: 'bare Fastify over TLS', needs: ['tls'], tls: true }
 }
 
@@ -51,6 +56,9 @@ const OFF_WHITELIST = { from: '127.0.0.2', status: 403, means: 'an address off t
 const NO_CREDENTIALS = { credentials: false, status: 401, means: 'a request without credentials must be refused' }
 const WRONG_PASSWORD = { from: '127.0.0.3', headers: basic(USER, 'wrong password'), status: 401, means: 'a wrong password must be refused' }
 const hashedBasic = ({ passwordHash }) => ({ basicAuthMode: true, basicAuthUser: { username: USER, password: passwordHash } })
+const NO_SESSION = { credentials: false, status: 401, means: 'a request without a session must be refused' }
+/** The account of the login burst: another person than the measuring client. */
+export const BURST_USER = 'burst'
 
 export const CASES = [
   {
@@ -91,6 +99,24 @@ export const CASES = [
     target: { min: 0.85 }
   },
   {
+    name: 'valid session',
+    baseline: 'httpSession',
+    accounts: [USER, BURST_USER],
+    session: USER,
+    config: { ...REMOTE, whitelistMode: false, enableUserAccounts: true },
+    checks: [NO_SESSION, { from: '127.0.0.3', headers: { cookie: `tavern_session_1=${'x'.repeat(43)}` }, status: 401, means: 'a made-up session must be refused' }],
+    target: { min: 0.9 }
+  },
+  {
+    name: 'per-user Basic auth',
+    baseline: 'httpBasic',
+    accounts: [USER],
+    config: { ...REMOTE, whitelistMode: false, enableUserAccounts: true, basicAuthMode: true, perUserBasicAuth: true },
+    headers: () => basic(USER, PASSWORD),
+    checks: [NO_CREDENTIALS, WRONG_PASSWORD],
+    target: { min: 0.85 }
+  },
+  {
     name: 'TLS',
     baseline: 'tls',
     needs: ['tls'],
@@ -109,5 +135,17 @@ export const CASES = [
 export const FLOOD = {
   on: 'Basic auth, hashed password',
   wrongHeaders: basic(USER, 'not the password'),
+  target: { p99Ms: 50 }
+}
+
+/**
+ * Logged-in users during a burst of logins: requests with the session of `on` are timed at a
+ * steady rate while `logins` logins of another account arrive at once (fewer in a quick run).
+ */
+export const LOGIN_BURST = {
+  on: 'valid session',
+  handle: BURST_USER,
+  logins: 200,
+  quickLogins: 20,
   target: { p99Ms: 50 }
 }

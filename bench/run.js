@@ -17,9 +17,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { BASELINES, CASES, FLOOD, PASSWORD, ROUTE } from './cases.js'
+import { BASELINES, CASES, FLOOD, LOGIN_BURST, PASSWORD, ROUTE } from './cases.js'
+import { createAccounts, freePort, sessionCookie } from './lib/accounts.js'
 import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
+import { loginBurstCheck } from './lib/login-burst.js'
 import { headToHead } from './lib/head-to-head.js'
 import { chooseLoadGenerator, runLoad } from './lib/load.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
@@ -75,10 +77,14 @@ async function startTarget (target, { dir, fixtures, pinning }) {
     const where = { dir: join(dir, slug(target.name)), cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }
     const config = resolve(spec.config, made) ?? {}
     const flags = resolve(spec.flags, made) ?? []
+    if (spec.accounts !== undefined) await createAccounts({ dir: where.dir, bin, config, handles: spec.accounts, password: PASSWORD })
+    // A session cookie's name carries the port: every start of this case takes the same one.
+    if (spec.session !== undefined) flags.push('--port', String(await freePort()))
     target.launch = () => target.baseline
       ? startBaseline({ ...where, tls: made.tls })
       : startTavern({ ...where, bin, config, flags })
     target.server = await target.launch()
+    if (spec.session !== undefined) target.headers = { ...target.headers, cookie: await sessionCookie(target.server.origin, spec.session, PASSWORD) }
   } catch (error) {
     target.reason = error.message
   }
@@ -324,6 +330,9 @@ async function main () {
     log('wrong-password flood')
     const flood = await floodCheck(floodCase, { plan, pinning, route: ROUTE, flood: FLOOD })
       .catch((error) => ({ caseName: FLOOD.on, targetMs: FLOOD.target.p99Ms, method: '', reason: error.message, rows: [] }))
+    log('login burst')
+    const burst = await loginBurstCheck(byName.get(LOGIN_BURST.on), { plan, pinning, route: ROUTE, burst: LOGIN_BURST, password: PASSWORD })
+      .catch((error) => ({ caseName: LOGIN_BURST.on, targetMs: LOGIN_BURST.target.p99Ms, method: '', reason: error.message, rows: [] }))
     await Promise.all(all.map((t) => t.server?.proc.stop()))
 
     const control = await measureHeadToHead(all.filter((t) => t.reason === undefined), { byName, baselines, load, pinning })
@@ -337,7 +346,7 @@ async function main () {
 
     const throughput = all.map((t) => summarise(t, byName, baselines))
     machine.loadAfter = loadAverage()
-    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood })
+    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood, burst })
     process.stdout.write(report)
     if (outFile !== undefined) {
       writeFileSync(outFile, report)

@@ -96,28 +96,42 @@ function startupTable (results) {
   return table(['measure', 'tavern-server', 'bare Fastify', 'ratio', 'target', 'result'], rows)
 }
 
-function floodTable (results) {
-  const f = results.flood
-  const header = ['valid requests', 'p50 ms', 'p99 ms', 'max ms', 'valid answers not 200', 'flood req/s', 'flood answers', 'target', 'result']
+/** The valid client's rows, alone and under load, with the load's own figures in `extra`. */
+function probeTable (f, loadHeader, extra) {
+  const header = ['valid requests', 'p50 ms', 'p99 ms', 'max ms', 'valid answers not 200', ...loadHeader, 'target', 'result']
   if (f.reason !== undefined) {
-    return table(header, [[`${f.caseName}`, `not measured: ${f.reason}`, DASH, DASH, DASH, DASH, DASH, `p99 < ${f.targetMs} ms, all 200`, DASH]])
+    return table(header, [[`${f.caseName}`, `not measured: ${f.reason}`, DASH, DASH, DASH, ...loadHeader.map(() => DASH), `p99 < ${f.targetMs} ms, all 200`, DASH]])
   }
   // autocannon times in whole milliseconds.
   const whole = (value) => Number.isFinite(value) && value < 1 ? '< 1' : ms(value)
   return table(header, f.rows.map((r) => [
-    r.label, whole(r.p50), whole(r.p99), whole(r.max), num(r.errors),
-    r.flood === undefined ? DASH : num(r.flood.rps),
-    r.flood === undefined ? DASH : Object.entries(r.flood.statuses).map(([status, n]) => `${status}: ${num(n)}`).join(', '),
+    r.label, whole(r.p50), whole(r.p99), whole(r.max), num(r.errors), ...extra(r),
     r.targeted ? `p99 < ${f.targetMs} ms, all 200` : DASH,
     r.targeted ? verdict(r.pass) : DASH
   ]))
+}
+
+function statuses (counts) {
+  return Object.entries(counts).map(([status, n]) => `${status}: ${num(n)}`).join(', ')
+}
+
+function burstTable (results) {
+  return probeTable(results.burst, ['logins', 'their answers', 'seconds to the last'], (r) => r.burst === undefined
+    ? [DASH, DASH, DASH]
+    : [num(r.burst.logins), statuses(r.burst.statuses), num(r.burst.seconds, 1)])
+}
+
+function floodTable (results) {
+  return probeTable(results.flood, ['flood req/s', 'flood answers'], (r) => r.flood === undefined
+    ? [DASH, DASH]
+    : [num(r.flood.rps), statuses(r.flood.statuses)])
 }
 
 function summary (results) {
   const verdicts = [
     ...results.throughput.filter((t) => t.target !== undefined).map((t) => t.reason === undefined ? t.target.pass : undefined),
     results.startup.startPass, results.startup.rssPass, results.startup.compilePass,
-    ...(results.flood.reason === undefined ? results.flood.rows.filter((r) => r.targeted).map((r) => r.pass) : [undefined])
+    ...[results.flood, results.burst].flatMap((check) => check.reason === undefined ? check.rows.filter((r) => r.targeted).map((r) => r.pass) : [undefined])
   ]
   const count = (v) => verdicts.filter((x) => x === v).length
   return `Targets: ${count(true)} hold, ${count(false)} fail, ${count(undefined)} not measured.`
@@ -176,6 +190,12 @@ ${startupTable(results)}
 ${results.flood.method}
 
 ${floodTable(results)}
+
+## Logged-in users during a burst of logins
+
+${results.burst.method}
+
+${burstTable(results)}
 
 ${summary(results)}
 `

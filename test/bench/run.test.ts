@@ -28,5 +28,6 @@ t.test('a quick run measures what it can, says why it cannot measure the rest, a
   t.match(report, /\n\| resident memory after start/)
   t.match(report, /\n\| compile of the 100,000-entry whitelist/)
   t.match(report, /\n## Valid requests during a wrong-password flood/)
+  t.match(report, /\n## Logged-in users during a burst of logins\n[\s\S]*\n\| during 20 logins at once \| /)
   t.match(report, /\nTargets: \d+ hold, \d+ fail, \d+ not measured\.\n$/)
 })
