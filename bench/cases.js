@@ -146,6 +146,6 @@ export const LOGIN_BURST = {
   on: 'valid session',
   handle: BURST_USER,
   logins: 200,
-  quickLogins: 20,
+  quickLogins: 10,
   target: { p99Ms: 50 }
 }

@@ -177,6 +177,12 @@ async function measureHeadToHead (measurable, { byName, baselines, load, pinning
   const control = bare.reason === undefined ? await run(bare, { ...bare, name: 'bare Fastify (again)' }) : { reason: bare.reason }
   for (const target of measurable) {
     if (target.baseline) continue
+    // A quick run of everything only shows that head to head runs (the control above); each case
+    // takes seconds of fresh servers, which a run for one case (--only) spends on that case.
+    if (plan.quick && options.only === undefined) {
+      target.headToHead = { reason: 'quick run of every case (a quick run with --only measures it)' }
+      continue
+    }
     const reference = referenceOf(target, byName, baselines)
     target.headToHead = reference === undefined || reference.reason !== undefined
       ? { reason: `${target.spec.target?.of ?? 'the baseline'} was not measured` }

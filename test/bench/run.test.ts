@@ -24,10 +24,11 @@ t.test('a quick run measures what it can, says why it cannot measure the rest, a
   for (const { name } of CASES) {
     t.match(report, new RegExp(`\\n\\| ${name.replace(/[+.]/g, '\\$&')} \\| ([\\d,]+|not measured: [^|\\n]+) \\|`), `a row for ${name}`)
   }
+  t.match(report, /\| not measured: quick run of every case \(a quick run with --only measures it\) \|/, 'head to head only for the control')
   t.match(report, /\n\| start, spawn → listening \(median of \d+\) \| [\d,]+ ms \| [\d,]+ ms \|/)
   t.match(report, /\n\| resident memory after start/)
   t.match(report, /\n\| compile of the 100,000-entry whitelist/)
   t.match(report, /\n## Valid requests during a wrong-password flood/)
-  t.match(report, /\n## Logged-in users during a burst of logins\n[\s\S]*\n\| during 20 logins at once \| /)
+  t.match(report, /\n## Logged-in users during a burst of logins\n[\s\S]*\n\| during 10 logins at once \| /)
   t.match(report, /\nTargets: \d+ hold, \d+ fail, \d+ not measured\.\n$/)
 })

@@ -368,3 +368,14 @@ t.test('an imported SillyTavern password logs in, and a weak hash is replaced by
   t.equal((await app.inject({ url: `${API}/me`, headers: { cookie: weakCookie } })).statusCode, 200)
   t.equal((await app.inject({ method: 'POST', url: `${API}/login`, payload: { handle: 'weak', password: 'weak pw' } })).statusCode, 200, 'the password still works')
 })
+
+t.test('the same request fifty times at once: one account made, fifty logins, fifty sessions', async (t) => {
+  const { call, app, accounts } = await setup(t)
+  const admin = await logIn(app, 'admin')
+  const creates = await Promise.all(Array.from({ length: 50 }, () => call('POST', '/admin/accounts', admin, { handle: 'twin', password: 'twin pw' })))
+  t.same(creates.map((r) => r.statusCode).sort(), [201, ...Array(49).fill(409)])
+  const logins = await Promise.all(Array.from({ length: 50 }, () => call('POST', '/login', undefined, { handle: 'twin', password: 'twin pw' })))
+  t.ok(logins.every((r) => r.statusCode === 200))
+  t.equal(new Set(logins.map((r) => r.headers['set-cookie'])).size, 50, 'each its own id')
+  t.equal(accounts!.sessions.list('twin').length, 50)
+})

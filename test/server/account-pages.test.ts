@@ -142,7 +142,7 @@ t.test('the admin page: only for admins; create, disable, enable, promote, demot
   const admin = await logIn(app, 'admin')
   const page = await get('/admin', admin)
   t.equal(page.statusCode, 200)
-  t.match(page.body, '<h2>3 accounts</h2>')
+  t.match(page.body, '<h2>Accounts (3)</h2>')
   t.match(page.body, /<strong>Admin<\/strong> <code>admin<\/code><span class="tag">admin<\/span><span class="tag">you<\/span>/)
   const token = tokenOf(page.body)
 

@@ -25,4 +25,4 @@ await storage.setItem(users.toKey(handle), {
   enabled: true,
   admin: false
 })
-console.log(`stored ${users.toKey(handle)}`)
+process.stdout.write(`stored ${users.toKey(handle)}\n`)
