@@ -95,7 +95,7 @@ export async function openAccounts (options: OpenAccountsOptions): Promise<Opene
 
   const check = (): void => {
     store.reload().then((changed) => {
-      if (changed) logger.info(`${store.file} changed: ${store.size} account${store.size === 1 ? '' : 's'} now.`)
+      if (changed) logger.info(`${store.file} changed (accounts: ${store.size}).`)
     }, (error: unknown) => { logger.warn(`${(error as Error).message} The accounts in use stay as they were.`) })
   }
   const watch = watchFiles([store.file], check, {

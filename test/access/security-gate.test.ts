@@ -64,6 +64,8 @@ t.test('the refusal names the accounts without a password and the command that f
   t.match(message, /Why: .*enableUserAccounts is true, but these enabled accounts have no password: admin, bob\./)
   t.match(message, /a password on every enabled account: tavern-server users passwd <handle> \(for admin, bob\)/)
   t.notMatch(refusalMessage(assess({ whitelistMode: false }).result, assess({ whitelistMode: false }).input), /users passwd/, 'no accounts line when accounts are off')
+  const uncounted = assess({ whitelistMode: false, enableUserAccounts: true })
+  t.notMatch(refusalMessage(uncounted.result, uncounted.input), /users passwd/, 'nor when nobody counted the accounts')
 })
 
 t.test('the refusal says what is missing and lists the exact fixes', async (t) => {

@@ -159,6 +159,16 @@ t.test('import: passwords kept, accounts without one flagged, a second run skips
   t.match(await users(dir, ['import', join(dir, 'nowhere')]), { code: 1, err: /Cannot import accounts from .*nowhere: there is no such folder/ })
 })
 
+t.test('import: one disabled account; config warnings go to stderr', async (t) => {
+  const [name, text] = stUser('off', 'pw')
+  const record = JSON.parse(text)
+  record.value.enabled = false
+  const dir = base(t, 'enableUserAccounts: true\nwhitelistmode: true\n', { st: { _storage: { [name]: JSON.stringify(record) } } })
+  const result = await users(dir, ['import', join(dir, 'st', '_storage')])
+  t.match(result.out, /Read 1 account from .*\nImported 1:\n {2}off \(off\), disabled\n/)
+  t.match(result.err, /unknown key whitelistmode; did you mean whitelistMode\?/)
+})
+
 t.test('the table lines up non-ASCII names', async (t) => {
   t.equal(accountTable([{ handle: 'jürgen', name: 'Jü', created: 1, password: '', enabled: false, admin: false, stamp: 's' }]),
     'HANDLE  NAME  ROLE  STATE     PASSWORD\njürgen  Jü    user  disabled  none')

@@ -56,14 +56,14 @@ t.test('a running server follows the users commands within a second, and a resta
   const { cookie } = await logIn(cli.url, 'alice', 'alice pw')
   t.equal((await page(cookie)).status, 404, 'logged in: the request reaches the routes (no app here)')
 
-  let seen = cli.waitFor(/accounts\.json changed: 2 accounts now\./)
+  let seen = cli.waitFor(/accounts\.json changed \(accounts: 2\)\./)
   t.equal((await users(dir, ['disable', 'alice'])).code, 0)
   await seen
   const out = await page(cookie)
   t.equal(out.status, 302, 'disabled: out at the next request')
   t.equal(out.headers.location, '/_tavern/login?next=%2Fchat')
 
-  seen = cli.waitFor(/accounts\.json changed: 2 accounts now\.\n[\s\S]*accounts\.json changed/)
+  seen = cli.waitFor(/accounts\.json changed \(accounts: 2\)\.\n[\s\S]*accounts\.json changed/)
   await users(dir, ['enable', 'alice'])
   await seen
   const again = await logIn(cli.url, 'alice', 'alice pw')

@@ -109,10 +109,13 @@ t.test('the account page: change the password, see and end sessions, log out', a
   const third = await logIn(app, 'alice', 'new pw')
   const ref = /name="session" value="([^"]+)"/.exec((await get('/account', cookie)).body)?.[1] as string
   t.equal((await post('/account/sessions/end', { _csrf: token, session: ref }, cookie)).headers.location, `${P}/account?done=ended`)
+  t.match((await get('/account?done=ended', cookie)).body, 'The session has ended.')
   t.equal((await get('/account', third)).statusCode, 401)
   t.equal((await post('/account/sessions/end', { _csrf: token, session: ref }, cookie)).statusCode, 404, 'ended already')
   const fourth = await logIn(app, 'alice', 'new pw')
   t.equal((await post('/account/sessions/end-others', { _csrf: token }, cookie)).headers.location, `${P}/account?done=ended-others`)
+  t.match((await get('/account?done=ended-others', cookie)).body, 'Your other sessions have ended.')
+  t.notMatch((await get('/account?done=nonsense', cookie)).body, 'class="msg ok"', 'an unknown confirmation says nothing')
   t.equal((await get('/account', fourth)).statusCode, 401)
 
   const mine = /this device[\s\S]*?/.test((await get('/account', cookie)).body)
@@ -170,6 +173,7 @@ t.test('the admin page: only for admins; create, disable, enable, promote, demot
   t.equal(unknown.statusCode, 404)
   t.match(unknown.body, 'There is no account with the handle &quot;nobody&quot;.')
   t.equal((await post('/admin/accounts/carol/remove', { _csrf: token }, admin)).headers.location, `${P}/admin?done=remove&h=carol`)
+  t.match((await get('/admin?done=remove&h=carol', admin)).body, 'carol is removed.')
   t.equal(accounts!.store.get('carol'), undefined)
   t.equal((await post('/admin/accounts/bob/password', { _csrf: token, password: '' }, admin)).statusCode, 400)
 })

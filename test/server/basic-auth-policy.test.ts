@@ -1,6 +1,8 @@
 import t from 'tap'
 import { hashPassword } from '../../src/access/password-hash.js'
+import { attemptsAllowed } from '../../src/cli/access.js'
 import { testApp } from '../helpers/app.js'
+import { makeConfig } from '../helpers/config.js'
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 const CHALLENGE = 'Basic realm="tavern-server", charset="UTF-8"'
@@ -198,4 +200,17 @@ t.test('too many password checks at once are answered 503, and not counted as fa
   t.ok(busy.length > 0, `${busy.length} answered busy`)
   t.equal(busy[0]!.headers['retry-after'], '1')
   t.ok(responses.every((r) => r.statusCode === 401 || r.statusCode === 503))
+})
+
+t.test('Basic auth and the login page share one budget: the smaller limit, 0 being no limit', async (t) => {
+  const table: Array<[Record<string, unknown>, number]> = [
+    [{ rateLimiting: { basicAuthMaxAttempts: 3, accountsLoginMaxAttempts: 7 } }, 3],
+    [{ enableUserAccounts: true, rateLimiting: { basicAuthMaxAttempts: 3, accountsLoginMaxAttempts: 7 } }, 7],
+    [{ enableUserAccounts: true, basicAuthMode: true, rateLimiting: { basicAuthMaxAttempts: 3, accountsLoginMaxAttempts: 7 } }, 3],
+    [{ enableUserAccounts: true, basicAuthMode: true, rateLimiting: { basicAuthMaxAttempts: 9, accountsLoginMaxAttempts: 7 } }, 7],
+    [{ enableUserAccounts: true, basicAuthMode: true, rateLimiting: { basicAuthMaxAttempts: 0, accountsLoginMaxAttempts: 7 } }, 7],
+    [{ enableUserAccounts: true, basicAuthMode: true, rateLimiting: { basicAuthMaxAttempts: 4, accountsLoginMaxAttempts: 0 } }, 4],
+    [{ enableUserAccounts: true, basicAuthMode: true, rateLimiting: { basicAuthMaxAttempts: 0, accountsLoginMaxAttempts: 0 } }, 0]
+  ]
+  for (const [overrides, allowed] of table) t.equal(attemptsAllowed(makeConfig(overrides)), allowed, JSON.stringify(overrides))
 })
