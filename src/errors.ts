@@ -12,9 +12,9 @@ function define<A extends unknown[]> (code: `TVS_ERR_${string}`, message: string
   return createError<[...A, { cause: unknown }?]>(code, message)
 }
 
-export const TVS_ERR_CONFIG_YAML = define<[file: string, line: number, column: number, reason: string]>(
+export const TVS_ERR_CONFIG_YAML = define<[file: string, line: number, column: number, reason: string, excerpt: string]>(
   'TVS_ERR_CONFIG_YAML',
-  '%s:%d:%d: YAML syntax error: %s. Fix the file at that line and column.'
+  '%s:%d:%d: YAML syntax error: %s.%s'
 )
 export const TVS_ERR_CONFIG_READ = define<[file: string, reason: string]>(
   'TVS_ERR_CONFIG_READ',

@@ -5,33 +5,36 @@
  * (issue 11). The CLI sets it once at start (`setInvocation`); every message that names a
  * sub-command uses `commandLine`.
  */
-import { basename, dirname, isAbsolute, relative, sep } from 'node:path'
+import { basename, dirname, isAbsolute, relative } from 'node:path'
 
 let invoked = 'tavern-server'
 
 export interface InvocationFacts {
-  /** The script node ran (process.argv[1]). */
+  /** The script node ran (process.argv[1]): a symbolic link is named as the user named it. */
   script: string | undefined
   cwd: string
-  env: Readonly<Record<string, string | undefined>>
 }
 
 /**
  * The command the user typed to start this program, without its arguments.
- * @example describeInvocation({ script: '/home/me/tavern/server.js', cwd: '/home/me/tavern', env: {} }) // 'node server.js'
+ * @example describeInvocation({ script: '/home/me/tavern/server.js', cwd: '/home/me/tavern' }) // 'node server.js'
  */
-export function describeInvocation ({ script, cwd, env }: InvocationFacts): string {
+export function describeInvocation ({ script, cwd }: InvocationFacts): string {
   if (script === undefined || script === '') return 'tavern-server'
+  // The installed package's own script, as Windows' command shims run it.
+  if (/[\\/]node_modules[\\/]tavern-server[\\/]bin[\\/]tavern-server\.js$/.test(script)) {
+    return /[\\/]_npx[\\/]/.test(script) ? 'npx tavern-server' : 'tavern-server'
+  }
   // A .js file named on node's command line: server.js from a checkout, or bin/tavern-server.js.
   if (script.endsWith('.js')) {
     const path = relative(cwd, script)
-    return `node ${path === '' || path.startsWith('..') || isAbsolute(path) ? script : path}`
+    return `node ${path.startsWith('..') || isAbsolute(path) ? script : path}`
   }
   // The tavern-server link npm makes: on the PATH when installed globally; in node_modules/.bin
-  // (or npx's cache) when run with npx or from a project, where only npx finds it.
+  // (npx's cache is one too) when run with npx or from a project, where only npx finds it. The
+  // path tells, not npm's environment variables, which any process started under npx inherits.
   const folder = dirname(script)
-  const throughNpx = env.npm_command === 'exec' || script.includes(`${sep}_npx${sep}`) ||
-    (basename(folder) === '.bin' && basename(dirname(folder)) === 'node_modules')
+  const throughNpx = basename(folder) === '.bin' && basename(dirname(folder)) === 'node_modules'
   return throughNpx ? 'npx tavern-server' : 'tavern-server'
 }
 

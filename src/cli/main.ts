@@ -69,7 +69,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     hostname,
     containerProbe: systemProbe,
     user: () => describeUser(userInfo, process.getuid?.()),
-    invokedAs: describeInvocation({ script: process.argv[1], cwd: process.cwd(), env: process.env }),
+    invokedAs: describeInvocation({ script: process.argv[1], cwd: process.cwd() }),
     serving: handleSignals
   }
   const outcome = await runCli(argv, io)
