@@ -18,7 +18,7 @@ export interface GateInput {
   /** Networks of this machine's interfaces (`192.168.1.0/24`), for the example fix. */
   lanNetworks?: readonly string[]
   /** Where the whitelist in force is: `whitelist in /srv/config.yaml`, or whitelist.txt. */
-  whitelistAddTo?: string
+  whitelistAddTo: string
 }
 
 export interface GateResult {
@@ -121,7 +121,7 @@ export function refusalMessage (result: GateResult, input: GateInput): string {
     ? `satisfy: all, so that the whitelist keeps out the addresses it does not list (with your devices' addresses in whitelist, for example ${example});`
     : !config.whitelistMode
         ? `whitelistMode: true, with your devices' addresses in whitelist (for example ${example}), and no 0.0.0.0/0 or *.*.*.* entry;`
-        : `your devices' addresses in ${input.whitelistAddTo ?? 'whitelist'} (for example ${example}) instead of the entries that admit every address (0.0.0.0/0, *.*.*.*, ::/0);`
+        : `your devices' addresses in ${input.whitelistAddTo} (for example ${example}) instead of the entries that admit every address (0.0.0.0/0, *.*.*.*, ::/0);`
   return [
     'Refusing to listen on the network with no access control: anyone who can reach this computer could use it.',
     `Why: ${result.gaps.join('; ')}.`,

@@ -73,7 +73,7 @@ function basicCredentials (config: Config): { username: string, password: string
 
 function basicAuthWarnings (config: Config, checker: BasicAuthChecker): string[] {
   if (config.perUserBasicAuth && config.enableUserAccounts) {
-    return ['perUserBasicAuth needs user accounts, which this version of tavern-server does not have: nobody can log in with Basic auth.']
+    return [`perUserBasicAuth needs user accounts, which this version of tavern-server does not have: nobody can log in with Basic auth. Set perUserBasicAuth: false in ${config.configPath} to log in with basicAuthUser.`]
   }
   if (checker.disabled) {
     return [`basicAuthMode is on but basicAuthUser.username or basicAuthUser.password is empty in ${config.configPath}: nobody can log in until both are set.`]

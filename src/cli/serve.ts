@@ -87,7 +87,6 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       printError: (line) => print(io.stderr, [line])
     })
     print(io.stdout, access.lines)
-    print(io.stderr, access.warnings)
 
     if (config.listen) {
       const gate = { config, whitelist: access.whitelist(), whitelistAddTo: access.whitelistAddTo(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
@@ -97,6 +96,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
         print(io.stderr, [overrideWarning(result, config.port)])
       }
     }
+    // After the gate: a refusal says it all, without the same reason again just above it.
+    print(io.stderr, access.warnings)
 
     const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))

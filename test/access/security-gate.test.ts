@@ -7,7 +7,7 @@ import { makeConfig } from '../helpers/config.js'
 function assess (overrides: Record<string, unknown>, families: Array<4 | 6> = [4]) {
   const config = makeConfig({ listen: true, ...overrides })
   const whitelist = compileIpRules(config.whitelist.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
-  const input = { config, whitelist, families, lanNetworks: ['192.168.1.0/24'] }
+  const input = { config, whitelist, families, lanNetworks: ['192.168.1.0/24'], whitelistAddTo: `whitelist in ${config.configPath}` }
   return { input, result: assessAccessControl(input) }
 }
 
@@ -73,7 +73,7 @@ t.test('per-user Basic auth without accounts: the reason once, and no advice to 
 t.test('a setting made by an environment variable or a flag is named as such: editing config.yaml would not change it', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'port: 0\n' })
   const config = loadConfig({ cwd: dir, env: { TAVERN_WHITELISTMODE: 'false' }, flags: { listen: { value: true, flag: '--listen' } } }).config
-  const input = { config, whitelist: compileIpRules([], 'whitelist'), families: [4] as Array<4 | 6> }
+  const input = { config, whitelist: compileIpRules([], 'whitelist'), families: [4] as Array<4 | 6>, whitelistAddTo: 'whitelist' }
   const message = refusalMessage(assessAccessControl(input), input)
   t.match(message, /^Why: whitelistMode is false \(environment variable TAVERN_WHITELISTMODE\); basicAuthMode is false; /m)
   t.match(message, /^ {2}- listen: false, to use it from this computer only; it is now set by --listen on the command line\.$/m)

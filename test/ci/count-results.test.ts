@@ -157,7 +157,8 @@ function cleanEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 t.test('with CI=true and a file timing out in real tap, the count is still right', async (t) => {
   const dir = t.testdir({
-    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 2, jobs: 2, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
+    // Long enough for the file that finishes to finish on a busy machine; the other never does.
+    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 6, jobs: 2, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
     node_modules: t.fixture('symlink', NODE_MODULES),
     test: {
       'fine.test.js': "import t from 'tap'\nt.test('two', async (t) => { t.ok(1); t.ok(1) })\nt.ok(true)\n",

@@ -188,3 +188,11 @@ t.test('notices go to stdout and warnings to stderr', async (t) => {
   t.notMatch(io.out(), /does not set|using the default values/, 'keys the file leaves out take their defaults quietly')
   t.match(io.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)
 })
+
+t.test('per-user Basic auth without accounts is refused once, not warned about and then refused for the same reason', async (t) => {
+  const io = captureIo(t.testdir({ 'config.yaml': 'listen: true\nwhitelistMode: false\nbasicAuthMode: true\nenableUserAccounts: true\nperUserBasicAuth: true\n' }))
+  t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), /^Refusing to listen/)
+  t.equal(io.err().match(/user accounts/g)?.length, 2, 'the reason once, beside the accounts switch')
+  t.notMatch(io.err(), /basicAuthMode: true/)
+})

@@ -89,6 +89,14 @@ t.test('every value knows where it came from: default, file and line, environmen
   t.ok(Object.isFrozen(config.sources), 'frozen with the rest')
 })
 
+t.test('a list given through a YAML alias has the alias\'s line for its entries', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'trustedProxies: &mine\n  - 127.0.0.1\nwhitelist: *mine\n' })
+  const { config } = load(dir)
+  t.same(config.whitelist, ['127.0.0.1'])
+  t.same(config.sources.whitelist, { kind: 'file', file: join(dir, 'config.yaml'), line: 3, items: [3] })
+  t.same(config.sources.trustedProxies, { kind: 'file', file: join(dir, 'config.yaml'), line: 1, items: [2] })
+})
+
 t.test('an environment variable overriding a value the file sets is said, once, with where to look', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'listen: true\nport: 9000\nsatisfy: any\n' })
   const loaded = load(dir, { env: { TAVERN_LISTEN: 'false', TAVERN_PORT: '9000', TAVERN_WHITELISTMODE: 'false' } })
