@@ -39,7 +39,7 @@ export function countTap (text) {
     const indent = line.length - line.trimStart().length
     const body = line.trim()
     if (body.startsWith('# Subtest')) {
-      open.push({ indent, failedBefore: counts.failed })
+      open.push({ indent, failedBefore: counts.failed, seenBefore: counts.passed + counts.failed + counts.skipped })
       continue
     }
     if (body.startsWith('Bail out!')) {
@@ -62,11 +62,14 @@ export function countTap (text) {
     const subtest = open.at(-1)
     if (subtest !== undefined && subtest.indent === indent) {
       // The end of a subtest: its assertions were counted one by one; a subtest that failed
-      // with none of them failing (a plan not met, an error thrown) counts once.
+      // with none of them failing (a plan not met, an error thrown) counts once, and so does
+      // one that passed without any (a property check that asserts by throwing), as tap does.
       open.pop()
       if (!ok && counts.failed === subtest.failedBefore) {
         counts.failed++
         counts.problems.push(`not ok - ${description}`)
+      } else if (ok && counts.passed + counts.failed + counts.skipped === subtest.seenBefore && !DIRECTIVE.test(description)) {
+        counts.passed++
       }
       continue
     }
@@ -167,6 +170,6 @@ function main (argv) {
 
 // Exit code 0 once the line is printed, whatever it says: a non-zero exit means the count itself
 // failed, and .ci/run then prints a line of its own.
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.stdout.write(`${main(process.argv.slice(2)).join('\n')}\n`)
 }

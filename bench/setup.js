@@ -54,7 +54,7 @@ export function ensureTools ({ log, run = spawnSync, uid = process.getuid?.() })
 }
 
 // npm run bench:setup
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const still = ensureTools({ log: (line) => process.stderr.write(`[bench setup] ${line}\n`) })
   if (still.length === 0) process.stderr.write('[bench setup] wrk, openssl and taskset are installed.\n')
   process.exitCode = still.length === 0 ? 0 : 1

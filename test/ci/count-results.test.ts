@@ -85,6 +85,18 @@ const SHORT = `TAP version 14
 ok 1 - first
 1..3
 `
+const HASH_IN_NAME = `TAP version 14
+# Subtest: one entry per line, \\# comments
+    ok 1 - should be equal
+    1..1
+ok 1 - one entry per line, \\# comments # time=8.925ms
+
+# Subtest: a property checked by throwing
+    1..0
+ok 2 - a property checked by throwing # time=588.514ms
+
+1..2
+`
 const BAILED = `TAP version 14
 ok 1 - first
 Bail out! the database is gone
@@ -100,6 +112,9 @@ t.test('counts one file: assertions, skips, and what ended it early', async (t) 
     ['a subtest that failed with no failing assertion', SUBTEST_THREW, { passed: 1, failed: 1, skipped: 0 }, ['not ok - throws # time=3ms']],
     ['fewer tests than planned', SHORT, { passed: 1, failed: 1, skipped: 0 }, ['planned 3 tests, ran 1']],
     ['a bail-out', BAILED, { passed: 1, failed: 2, skipped: 0 }, ['Bail out! the database is gone', 'ended before its plan (killed, crashed or timed out)']],
+    // tap's own summary counts a subtest named with # as one assertion more, and a subtest with
+    // none as one: the second, not the first.
+    ['a subtest named with #, and one that asserts nothing', HASH_IN_NAME, { passed: 2, failed: 0, skipped: 0 }, []],
     ['Windows line ends', PASSING.replace(/\n/g, '\r\n'), { passed: 3, failed: 0, skipped: 0 }, []]
   ]
   for (const [name, text, expected, problems] of cases) {
