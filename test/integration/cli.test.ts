@@ -19,7 +19,7 @@ t.test('first start in an empty folder: defaults, 127.0.0.1:8000, config.yaml wi
   // Port 8000 is always free inside a fresh network namespace.
   const dir = t.testdir({})
   const ns = createNetns(t.teardown)
-  // As a user starts it: no environment variable set (the helper's TAVERN_WHITELISTDOCKERHOSTS unset).
+  // As a user starts it: no environment variable set (spawnCli's TAVERN_WHITELISTDOCKERHOSTS unset).
   const cli = await startCli([], { cwd: dir, prefix: ns.prefix, env: { TAVERN_WHITELISTDOCKERHOSTS: '' } })
   t.teardown(() => { cli.child.kill() })
   t.equal(cli.out(), [
