@@ -2,14 +2,14 @@
  * The real command, spawned in a temporary base directory, over real sockets.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync, symlinkSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { Agent } from 'node:http'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import t from 'tap'
 import { DEFAULT_CONFIG_FILE } from '../../src/config/load.js'
-import { BIN, runToExit, SERVER_JS, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
+import { runToExit, SERVER_JS, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { createNetns, netnsUnavailable, nsGet } from '../helpers/netns.js'
 
@@ -207,22 +207,4 @@ t.test('a second Ctrl-C stops at once, without waiting for requests in progress'
   cli.child.kill('SIGINT')
   t.equal(await cli.exited, 1)
   t.match(cli.err(), 'SIGINT again: stopping now without waiting.')
-})
-
-t.test('messages name the command the way it was started: node server.js, npx tavern-server, tavern-server', async (t) => {
-  const dir = t.testdir({ node_modules: { '.bin': {} }, bin: {} })
-  symlinkSync(BIN, join(dir, 'node_modules', '.bin', 'tavern-server'))
-  symlinkSync(BIN, join(dir, 'bin', 'tavern-server'))
-  const cases: Array<[string, string, string]> = [
-    // From a checkout; the command reads nothing and writes nothing before it refuses.
-    [SERVER_JS, dirname(SERVER_JS), 'node server.js'],
-    [join(dir, 'node_modules', '.bin', 'tavern-server'), dir, 'npx tavern-server'],
-    [join(dir, 'bin', 'tavern-server'), dir, 'tavern-server']
-  ]
-  for (const [script, cwd, named] of cases) {
-    const result = await runToExit(['hash-password', 'hunter2'], { cwd, script })
-    t.equal(result.code, 2, named)
-    t.match(result.err, `Run \`${named} hash-password\` and type the password when asked, or pipe it in: echo "$PASSWORD" | ${named} hash-password\n`, named)
-    t.notMatch(result.err, /hunter2/)
-  }
 })
