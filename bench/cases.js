@@ -16,6 +16,9 @@
  *               status: expected, means: what a wrong status says }.
  *             Then, always: the measured request answers 200 with the baseline's bytes.
  *   target    { min }: requests/s at least min × the baseline's; { of: 'case', min }: × that case's
+ *   smoke     true: part of `--smoke` (the test suite's run). The smoke cases together use every
+ *             baseline, every fixture, a target of another case, credentials, TLS, the flood and
+ *             the memory figures, so the harness runs every part of itself in seconds.
  *
  * Measured route: GET /robots.txt (26 bytes), which tavern-server and the baseline answer
  * identically, and which sits behind the whole gate. (/healthz needs no password, so it would not
@@ -55,18 +58,21 @@ const hashedBasic = ({ passwordHash }) => ({ basicAuthMode: true, basicAuthUser:
 export const CASES = [
   {
     name: 'no access control',
+    smoke: true,
     config: { whitelistMode: false },
     checks: [{ from: '127.0.0.2', status: 200, means: 'nothing should refuse it' }],
     target: { min: 0.85 }
   },
   {
     name: 'whitelist, 1 entry',
+    smoke: true,
     config: { ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'] },
     checks: [OFF_WHITELIST],
     target: { min: 0.85 }
   },
   {
     name: 'whitelist, 100,000 entries',
+    smoke: true,
     needs: ['bigWhitelist'],
     config: ({ bigWhitelist }) => ({ ...REMOTE, whitelistMode: true, whitelist: bigWhitelist.entries }),
     checks: [OFF_WHITELIST],
@@ -74,6 +80,7 @@ export const CASES = [
   },
   {
     name: 'Basic auth, hashed password',
+    smoke: true,
     baseline: 'httpBasic',
     needs: ['passwordHash'],
     config: (fixtures) => ({ ...REMOTE, whitelistMode: false, ...hashedBasic(fixtures) }),
@@ -92,6 +99,7 @@ export const CASES = [
   },
   {
     name: 'TLS',
+    smoke: true,
     baseline: 'tls',
     needs: ['tls'],
     config: { whitelistMode: false },

@@ -2,10 +2,14 @@
  * `npm run bench`: tavern-server beside bare Fastify on this machine, in one run.
  *
  *   npm run bench                       full run (a few minutes); writes bench/results.md
- *   node bench/run.js --quick           one short round, to see that everything runs (or BENCH_QUICK=1)
- *   node bench/run.js --out file.md     write the report there (quick and --only runs write none
+ *   node bench/run.js --quick           one short round of every case, to see that everything runs (or BENCH_QUICK=1)
+ *   node bench/run.js --smoke           seconds: the cases marked smoke in cases.js (together they run every
+ *                                       part of the harness), very short loads; what the test suite runs
+ *   node bench/run.js --out file.md     write the report there (quick, smoke and --only runs write none
  *                                       unless asked, so bench/results.md is always a full run)
  *   node bench/run.js --load autocannon use autocannon even when wrk is installed
+ *                                       (a full run installs wrk first when it can: bench/setup.js)
+ *   npm run bench:setup                 install wrk, openssl and taskset if missing (apt-get, as root)
  *   node bench/run.js --only TLS        only the cases whose name contains this (and their baselines)
  *   node bench/run.js --keep            keep the temporary base directories, certificates and lists
  *   node bench/run.js --bin other/bin/tavern-server.js   measure another build of the command
@@ -22,6 +26,7 @@ import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
 import { headToHead } from './lib/head-to-head.js'
 import { chooseLoadGenerator, runLoad } from './lib/load.js'
+import { ensureTools } from './setup.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
 import { fetchOnce, precheck } from './lib/precheck.js'
 import { cpuMs, detectPinning, residentMb, runToEnd } from './lib/processes.js'
@@ -29,9 +34,16 @@ import { markdown } from './lib/report.js'
 import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_BIN, writeConfig } from './lib/servers.js'
 import { median, ratios } from './lib/stats.js'
 
+/**
+ * Durations in seconds. `flood` is how long the valid client is timed in each phase of the
+ * wrong-password flood; the flood itself runs `floodMargin` seconds longer, so it covers the
+ * whole measurement. A warm-up of 0 is skipped.
+ */
 const PLANS = {
-  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
-  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
+  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, floodMargin: 2, whitelistSize: 100_000 },
+  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, floodMargin: 2, whitelistSize: 100_000 },
+  // Proves the harness works, nothing more: what `npm test` runs (test/bench/run.test.ts).
+  smoke: { rounds: 1, duration: 0.25, warmup: 0, connections: 4, headToHead: { rounds: 1, duration: 0.25, warmup: 0, connections: 4 }, starts: 1, bigStarts: 1, compileRuns: 1, flood: 0.25, floodMargin: 0.5, whitelistSize: 2_000 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }
 const START_TIMEOUT_MS = 60_000
@@ -39,6 +51,7 @@ const START_TIMEOUT_MS = 60_000
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
     load: { type: 'string' },
     only: { type: 'string' },
@@ -46,8 +59,9 @@ const { values: options } = parseArgs({
     bin: { type: 'string' }
   }
 })
-const plan = { ...(options.quick ? PLANS.quick : PLANS.full), quick: options.quick }
-const partial = options.quick || options.only !== undefined || options.bin !== undefined
+const mode = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full'
+const plan = { ...PLANS[mode], mode }
+const partial = mode !== 'full' || options.only !== undefined || options.bin !== undefined
 const outFile = options.out ?? (partial ? undefined : join(ROOT, 'bench', 'results.md'))
 const bin = options.bin === undefined ? TAVERN_BIN : resolvePath(options.bin)
 
@@ -125,7 +139,7 @@ async function measureRounds (targets, { load, pinning }) {
           await target.server.proc.stop()
           target.server = await target.launch()
         }
-        await run(target, plan.warmup)
+        if (plan.warmup > 0) await run(target, plan.warmup)
         target.runs[round] = await run(target, plan.duration)
       } catch (error) {
         target.runs[round] = { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, cpuUs: Number.NaN, errors: 0 }
@@ -281,15 +295,18 @@ async function startTimes ({ dir, fixtures, pinning }) {
 }
 
 async function main () {
+  // A full run needs wrk (autocannon is a Node.js client, heavier than the servers it drives);
+  // shorter runs take whichever load generator is there.
+  if (mode === 'full' && options.load === undefined) ensureTools({ log })
   const machine = describeMachine()
   const pinning = detectPinning()
   const load = chooseLoadGenerator(options.load)
   const dir = mkdtempSync(join(tmpdir(), 'tavern-bench-'))
   const fixtures = new Fixtures({ dir, plan, password: PASSWORD, bin })
   const context = { dir, fixtures, pinning }
-  log(`${plan.quick ? 'quick' : 'full'} run; ${load.name} ${load.version}; ${pinning === undefined ? 'no CPU pinning' : 'servers on CPU 0, load on CPU 1'}; files in ${dir}`)
+  log(`${mode} run; ${load.name} ${load.version}; ${pinning === undefined ? 'no CPU pinning' : 'servers on CPU 0, load on CPU 1'}; files in ${dir}`)
 
-  const cases = CASES.filter((c) => options.only === undefined || c.name.includes(options.only))
+  const cases = CASES.filter((c) => (options.only === undefined || c.name.includes(options.only)) && (mode !== 'smoke' || c.smoke === true))
   const usedBaselines = new Set(cases.map((c) => c.baseline ?? 'http'))
   usedBaselines.add('http')
   const newTarget = (name, spec, baseline) => ({ name, spec, baseline, runs: [] })

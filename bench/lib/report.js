@@ -126,8 +126,12 @@ function summary (results) {
 /** The whole report. */
 export function markdown (results) {
   const { machine: m, plan, load, pinning } = results
-  const quick = plan.quick ? ' (quick mode: one short round, not for quoting)' : ''
-  return `# Benchmark results${quick}
+  const label = {
+    full: '',
+    quick: ' (quick mode: one short round, not for quoting)',
+    smoke: ' (smoke mode: a few of the cases, fractions of a second each, to prove the harness runs; not for quoting)'
+  }[plan.mode]
+  return `# Benchmark results${label}
 
 Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 

@@ -4,6 +4,9 @@
  * auth with empty or SillyTavern's old default credentials, does not count.
  */
 import type { Config } from '../config/config.js'
+import type { KeyPath } from '../config/schema.js'
+import { describeSource } from '../config/value-source.js'
+import { commandLine } from '../invocation.js'
 import type { IpMatcher } from './ip-rules.js'
 
 export interface GateInput {
@@ -14,6 +17,8 @@ export interface GateInput {
   families: ReadonlyArray<4 | 6>
   /** Networks of this machine's interfaces (`192.168.1.0/24`), for the example fix. */
   lanNetworks?: readonly string[]
+  /** Where the whitelist in force is: `whitelist in /srv/config.yaml`, or whitelist.txt. */
+  whitelistAddTo: string
 }
 
 export interface GateResult {
@@ -25,17 +30,37 @@ export interface GateResult {
 
 const FAMILY_NAME = { 4: 'IPv4', 6: 'IPv6' } as const
 
+/**
+ * ` (environment variable TAVERN_X)` when a key's value does not come from the config file: an
+ * edit of config.yaml would not change it.
+ */
+function via (config: Config, key: KeyPath): string {
+  const source = config.sources[key]
+  return source.kind === 'env' || source.kind === 'flag' ? ` (${describeSource(source)})` : ''
+}
+
+/** `; it is now set by --listen on the command line`, when the file does not decide. */
+function setBy (config: Config, key: KeyPath): string {
+  const source = config.sources[key]
+  return source.kind === 'env' || source.kind === 'flag' ? `; it is now set by ${describeSource(source)}` : ''
+}
+
 function whitelistGap (input: GateInput): string | undefined {
   const { config, whitelist, families } = input
-  if (!config.whitelistMode) return 'whitelistMode is false'
+  if (!config.whitelistMode) return `whitelistMode is false${via(config, 'whitelistMode')}`
   const open = families.filter((f) => whitelist.admitsAll(f))
   if (open.length === 0) return undefined
   return `the whitelist admits every ${open.map((f) => FAMILY_NAME[f]).join(' and ')} address`
 }
 
+/** Per-user Basic auth logs in with user accounts, and there are none: nobody can log in. */
+function perUser (config: Config): boolean {
+  return config.basicAuthMode && config.perUserBasicAuth && config.enableUserAccounts
+}
+
 function basicAuthGap (config: Config): string | undefined {
-  if (!config.basicAuthMode) return 'basicAuthMode is false'
-  if (config.perUserBasicAuth && config.enableUserAccounts) return accountsGap(config)
+  if (!config.basicAuthMode) return `basicAuthMode is false${via(config, 'basicAuthMode')}`
+  if (perUser(config)) return 'basicAuthMode is true with perUserBasicAuth, which logs in with user accounts, and there are none'
   const { username, password } = config.basicAuthUser
   if (username === '' || password === '') {
     return `basicAuthMode is true but basicAuthUser.${username === '' ? 'username' : 'password'} is empty`
@@ -61,10 +86,10 @@ export function assessAccessControl (input: GateInput): GateResult {
   const gaps: string[] = []
   const note = (gap: string | undefined, protection: string): void => {
     if (gap === undefined) protections.push(protection)
-    else gaps.push(gap)
+    else if (!gaps.includes(gap)) gaps.push(gap)
   }
   const passwordGap = basicAuthGap(config)
-  const accounts = config.enableUserAccounts ? accountsGap(config) : 'enableUserAccounts is false'
+  const accounts = config.enableUserAccounts ? accountsGap(config) : `enableUserAccounts is false${via(config, 'enableUserAccounts')}`
   if (config.satisfy === 'any') {
     // `any` lets whitelisted addresses skip authentication, so only a password keeps strangers out.
     if (passwordGap !== undefined && accounts !== undefined) {
@@ -73,22 +98,37 @@ export function assessAccessControl (input: GateInput): GateResult {
   } else {
     note(whitelistGap(input), 'the IP whitelist')
   }
-  note(passwordGap, config.perUserBasicAuth && config.enableUserAccounts ? 'per-user Basic authentication' : 'Basic authentication')
+  note(passwordGap, perUser(config) ? 'per-user Basic authentication' : 'Basic authentication')
   note(accounts, 'user accounts')
   return { protections, gaps }
 }
 
-/** The refusal: what is missing and the exact fixes. */
+/** The password fix that applies to the configuration as it is. */
+function passwordFix (config: Config): string {
+  const hash = `${commandLine('hash-password')} makes a hash to store instead of the password`
+  if (!config.basicAuthMode) return `basicAuthMode: true, with basicAuthUser.username and basicAuthUser.password set (${hash});`
+  if (perUser(config)) return `perUserBasicAuth: false, so that Basic auth takes basicAuthUser.username and basicAuthUser.password (set both; ${hash});`
+  const { username, password } = config.basicAuthUser
+  if (username === 'user' && password === 'password') return `a basicAuthUser.username and basicAuthUser.password of your own instead of SillyTavern's old user/password (${hash});`
+  return `both basicAuthUser.username and basicAuthUser.password set (${hash});`
+}
+
+/** The refusal: what is missing, and the fixes that apply to this configuration. */
 export function refusalMessage (result: GateResult, input: GateInput): string {
   const { config } = input
   const example = input.lanNetworks?.[0] ?? '192.168.1.0/24'
+  const whitelistFix = config.satisfy === 'any'
+    ? `satisfy: all, so that the whitelist keeps out the addresses it does not list (with your devices' addresses in whitelist, for example ${example});`
+    : !config.whitelistMode
+        ? `whitelistMode: true, with your devices' addresses in whitelist (for example ${example}), and no 0.0.0.0/0 or *.*.*.* entry;`
+        : `your devices' addresses in ${input.whitelistAddTo} (for example ${example}) instead of the entries that admit every address (0.0.0.0/0, *.*.*.*, ::/0);`
   return [
     'Refusing to listen on the network with no access control: anyone who can reach this computer could use it.',
     `Why: ${result.gaps.join('; ')}.`,
     `Fix one of these in ${config.configPath}, then start again:`,
-    `  - whitelistMode: true, with your devices' addresses in whitelist (for example ${example}), and no 0.0.0.0/0 or *.*.*.* entry;`,
-    '  - basicAuthMode: true, with basicAuthUser.username and basicAuthUser.password set (tavern-server hash-password makes a hash to store instead of the password);',
-    '  - listen: false, to use it from this computer only.',
+    `  - ${whitelistFix}`,
+    `  - ${passwordFix(config)}`,
+    `  - listen: false, to use it from this computer only${setBy(config, 'listen')}.`,
     'Or set securityOverride: true (or pass --securityOverride) to start anyway, only on a network where every device is yours.'
   ].join('\n')
 }

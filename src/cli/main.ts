@@ -4,6 +4,7 @@
  */
 import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
+import { describeInvocation } from '../invocation.js'
 import { runCli } from './run.js'
 import { keepTickShape } from './tick-shape.js'
 import type { Io, RunningServer } from './serve.js'
@@ -68,6 +69,7 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     hostname,
     containerProbe: systemProbe,
     user: () => describeUser(userInfo, process.getuid?.()),
+    invokedAs: describeInvocation({ script: process.argv[1], cwd: process.cwd() }),
     serving: handleSignals
   }
   const outcome = await runCli(argv, io)

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import type { ContainerProbe } from '../access/docker-hosts.js'
 import { assessAccessControl, overrideWarning, refusalMessage } from '../access/security-gate.js'
-import { loadConfig } from '../config/load.js'
+import type { LoadedConfig } from '../config/load.js'
 import { openDataRoot } from '../data/data-root.js'
 import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
 import { createConsoleLogger } from '../log/console.js'
@@ -19,6 +19,7 @@ import type { BoundAddress } from '../server/start.js'
 import { setUpAccess } from './access.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
+import { loadWithFlags } from './program.js'
 import type { ParsedFlags } from './program.js'
 
 /** Standard input: piped text, or a terminal that can stop echoing. */
@@ -38,6 +39,8 @@ export interface Io {
   containerProbe: ContainerProbe
   /** Who the process runs as, for messages: `me (uid 1000)`. */
   user (): string
+  /** How the user started the program (`node server.js`), for messages naming a command; default `tavern-server`. */
+  invokedAs?: string
   /**
    * Called with the server once it listens, before its address is printed: whoever is told the
    * server is ready may signal it at once, so the signal handlers go in here.
@@ -61,12 +64,7 @@ function print (stream: Io['stdout'], lines: readonly string[]): void {
  * @example const running = await serve({ flags: {}, debug: false }, io); await running.close()
  */
 export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer> {
-  const load = (): ReturnType<typeof loadConfig> => loadConfig({
-    cwd: io.cwd,
-    env: io.env,
-    flags: parsed.flags,
-    ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
-  })
+  const load = (): LoadedConfig => loadWithFlags(parsed, io)
   const { config, notices, warnings } = load()
   print(io.stdout, notices)
   print(io.stderr, warnings)
@@ -89,16 +87,17 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       printError: (line) => print(io.stderr, [line])
     })
     print(io.stdout, access.lines)
-    print(io.stderr, access.warnings)
 
     if (config.listen) {
-      const gate = { config, whitelist: access.whitelist(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
+      const gate = { config, whitelist: access.whitelist(), whitelistAddTo: access.whitelistAddTo(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }
       const result = assessAccessControl(gate)
       if (result.protections.length === 0) {
         if (!config.securityOverride) throw new TVS_ERR_SECURITY_UNPROTECTED(refusalMessage(result, gate))
         print(io.stderr, [overrideWarning(result, config.port)])
       }
     }
+    // After the gate: a refusal says it all, without the same reason again just above it.
+    print(io.stderr, access.warnings)
 
     const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
@@ -122,6 +121,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       addresses: started.addresses,
       interfaces,
       whitelist: access.whitelist(),
+      whitelistAddTo: access.whitelistAddTo(),
+      dockerHosts: access.dockerHosts,
       passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
       tls: tls !== undefined
     }))

@@ -3,7 +3,8 @@
  * absolute against the base directory, deeply frozen.
  */
 import { isAbsolute, resolve } from 'node:path'
-import type { FlatConfig } from './schema.js'
+import type { FlatConfig, KeyPath } from './schema.js'
+import type { ValueSource } from './value-source.js'
 
 export interface Config {
   /** The config file in use, and the folder holding it that relative paths resolve against. */
@@ -52,6 +53,8 @@ export interface Config {
   readonly dataRoot: string
   /** Absent when not configured. */
   readonly app: { readonly root?: string, readonly upstream?: string }
+  /** Where each key's value came from: default, config file and line, environment variable, flag. */
+  readonly sources: Readonly<Record<KeyPath, ValueSource>>
 }
 
 function deepFreeze<T> (value: T): T {
@@ -63,7 +66,7 @@ function deepFreeze<T> (value: T): T {
 }
 
 /** Builds the nested, frozen Config from validated flat values. */
-export function toConfig (flat: FlatConfig, configPath: string, baseDir: string): Config {
+export function toConfig (flat: FlatConfig, configPath: string, baseDir: string, sources: Record<KeyPath, ValueSource>): Config {
   const at = (p: string): string => isAbsolute(p) ? p : resolve(baseDir, p)
   const config: Config = {
     configPath,
@@ -115,7 +118,8 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string)
     app: {
       ...(flat['app.root'] === '' ? {} : { root: at(flat['app.root']) }),
       ...(flat['app.upstream'] === '' ? {} : { upstream: flat['app.upstream'] })
-    }
+    },
+    sources: { ...sources }
   }
   return deepFreeze(config)
 }

@@ -51,8 +51,12 @@ export interface SecurityPolicy {
   resolver: ClientAddressResolver
   /** Undefined when hostWhitelist.enabled is false. */
   hostGuard: HostGuard | undefined
-  /** The whitelist in force, replaced whole on reload; undefined when whitelistMode is false. */
-  whitelist: { current: IpMatcher } | undefined
+  /**
+   * The whitelist in force, replaced whole on reload, and the end of the Forbidden message (what
+   * to edit: it names whitelist.txt when that file holds the list); undefined when whitelistMode
+   * is false.
+   */
+  whitelist: { current: IpMatcher, advice: string } | undefined
   /** Undefined when basicAuthMode is false. */
   basicAuth: BasicAuth | undefined
   recorder: AccessRecorder
@@ -200,7 +204,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   }
 
   // 2. IP whitelist: the client, and with enableForwardedWhitelist also the proxy it came through.
-  const whitelisted = (rules: IpMatcher, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
+  const whitelisted = (rules: IpMatcher, advice: string, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
     const { client } = request
     // The peer of a connection does not change; the whitelist may (a reload makes a new one).
     const known = connection.admittedBy
@@ -219,7 +223,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     }
     if (passwordCanAdmit) return true
     const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
-    const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${config.baseDir}.`
+    const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, ${advice}.`
     return deny(request, reply, 403, 'forbidden', message, message)
   }
 
@@ -240,7 +244,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
-    if (whitelist !== undefined && !whitelisted(whitelist.current, request, reply, connection)) return
+    if (whitelist !== undefined && !whitelisted(whitelist.current, whitelist.advice, request, reply, connection)) return
     if (authenticate !== undefined) {
       const passed = authenticate(request, reply, connection)
       if (passed !== true) {

@@ -6,6 +6,7 @@
 import type { Command } from 'commander'
 import { hashPassword } from '../../access/password-hash.js'
 import { TVS_ERR_CLI_INPUT } from '../../errors.js'
+import { commandLine } from '../../invocation.js'
 import type { Io } from '../serve.js'
 import type { CommandContext } from './index.js'
 
@@ -54,7 +55,14 @@ async function readPiped (io: Io): Promise<string> {
 export function registerHashPassword (program: Command, { io, finish }: CommandContext): void {
   program.command('hash-password')
     .description('read a password from standard input (or ask for it) and print a hash to store in basicAuthUser.password')
-    .action(async () => {
+    // A password typed after the command would stay in the shell history and the process list:
+    // refused with the ways that keep it out of both, and never repeated back.
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      if (command.args.length > 0) {
+        command.error(`error: ${command.name()} takes no arguments: it never reads the password from the command line, where it would stay in the shell history and the process list. ` +
+          `Run \`${commandLine('hash-password')}\` and type the password when asked, or pipe it in: echo "$PASSWORD" | ${commandLine('hash-password')}`, { exitCode: 2, code: 'commander.excessArguments' })
+      }
       let password: string
       if (io.stdin.isTTY === true) {
         password = await promptHidden(io, 'Password: ')
@@ -62,7 +70,7 @@ export function registerHashPassword (program: Command, { io, finish }: CommandC
       } else {
         password = await readPiped(io)
       }
-      if (password === '') throw new TVS_ERR_CLI_INPUT('Empty password: no hash made. Type the password when asked, or pipe it in: echo "$PASSWORD" | tavern-server hash-password')
+      if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: no hash made. Type the password when asked, or pipe it in: echo "$PASSWORD" | ${commandLine('hash-password')}`)
       const hash = await hashPassword(password)
       io.stdout.write(`${hash}\n`)
       io.stderr.write(`Put it in config.yaml, quoted:\nbasicAuthUser:\n  password: '${hash}'\n`)
