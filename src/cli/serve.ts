@@ -19,6 +19,7 @@ import type { BoundAddress } from '../server/start.js'
 import { setUpAccess } from './access.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
+import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
 /** Standard input: piped text, or a terminal that can stop echoing. */
@@ -38,6 +39,8 @@ export interface Io {
   containerProbe: ContainerProbe
   /** Who the process runs as, for messages: `me (uid 1000)`. */
   user (): string
+  /** The node binary, the user id, systemd, and running programs (service, readiness notice). */
+  host: Host
   /**
    * Called with the server once it listens, before its address is printed: whoever is told the
    * server is ready may signal it at once, so the signal handlers go in here.

@@ -7,6 +7,7 @@ import type { Io, RunningServer } from '../serve.js'
 import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
 import { registerHashPassword } from './hash-password.js'
+import { registerService } from './service.js'
 
 export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
 
@@ -18,4 +19,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerHashPassword, registerCert]
+export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerHashPassword, registerCert, registerService]
