@@ -33,11 +33,12 @@ export interface Host {
 function currentUserName (): string | undefined {
   try {
     return userInfo().username
-  /* c8 ignore next 3 -- only a user id without an account (many containers) gets here; tests that
-     run as one (test/integration/tls.test.ts) run the command without coverage recording */
+  /* c8 ignore start -- only a user id without an account (many containers) gets here; the tests
+     that run as one (test/integration/tls.test.ts) run the command without coverage recording */
   } catch {
     return undefined
   }
+  /* c8 ignore stop */
 }
 
 export function runProgram (file: string, args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<ProgramResult> {

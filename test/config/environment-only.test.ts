@@ -1,8 +1,8 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { ENVIRONMENT_SOURCE } from '../../src/config/environment-only.js'
-import { loadConfig } from '../../src/config/load.js'
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js'
 
 const load = (cwd: string, env: Record<string, string>, configPath?: string): ReturnType<typeof loadConfig> =>
   loadConfig({ cwd, env, ...configPath === undefined ? {} : { configPath } })
@@ -64,4 +64,11 @@ t.test('--configPath with TAVERN_NO_CONFIG_FILE is a contradiction; a bad switch
   for (const off of ['0', 'false', 'no', '']) {
     t.equal(load(cwd, { TAVERN_NO_CONFIG_FILE: off }, 'my.yaml').config.port, 9001, `"${off}"`)
   }
+})
+
+t.test('defaults without a data root: both problems are reported, nothing breaks', async (t) => {
+  const dir = t.testdir({ 'defaults.yaml': readFileSync(DEFAULT_CONFIG_FILE, 'utf8').replace(/\ndataRoot: .*\n/, '\n') })
+  t.throws(() => loadConfig({ cwd: dir, env: { TAVERN_NO_CONFIG_FILE: '1', TAVERN_LOGGING_ENABLEACCESSLOG: 'false' }, defaultsFile: join(dir, 'defaults.yaml') }), {
+    message: /has 2 problems:\n {2}- dataRoot: no value, .*\n {2}- .*TAVERN_DATAROOT/
+  })
 })
