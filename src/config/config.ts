@@ -6,7 +6,10 @@ import { isAbsolute, resolve } from 'node:path'
 import type { FlatConfig } from './schema.js'
 
 export interface Config {
-  /** The config file in use, and the folder holding it that relative paths resolve against. */
+  /**
+   * The config file in use, and the folder holding it that relative paths resolve against. Without
+   * a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment instead, for messages.
+   */
   readonly configPath: string
   readonly baseDir: string
   readonly listen: boolean

@@ -116,6 +116,9 @@ export function renderUnit (input: UnitInput): string {
     // A listen address must exist before the server binds it.
     'After=network-online.target',
     'Wants=network-online.target',
+    '# A setting that stops every start is not retried for ever: five tries, then the unit fails.',
+    'StartLimitIntervalSec=60',
+    'StartLimitBurst=5',
     '',
     '[Service]',
     ...input.notify
@@ -132,6 +135,8 @@ export function renderUnit (input: UnitInput): string {
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'RestartSec=5s',
+    // Exit code 2 is a bad command line: starting again cannot help.
+    'RestartPreventExitStatus=2',
     'SyslogIdentifier=tavern-server',
     '',
     '# Sandbox.',

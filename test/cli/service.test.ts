@@ -43,6 +43,8 @@ t.test('prints a unit for this installation: node, package, base directory, flag
   t.equal(value(unit, 'Service', 'NotifyAccess'), 'all')
   t.equal(value(unit, 'Service', 'ExecReload'), '/bin/kill -HUP $MAINPID')
   t.equal(value(unit, 'Service', 'Restart'), 'on-failure')
+  t.equal(value(unit, 'Service', 'RestartPreventExitStatus'), '2')
+  t.equal(value(unit, 'Unit', 'StartLimitBurst'), '5')
   t.equal(value(unit, 'Service', 'ProtectSystem'), 'strict')
   t.equal(value(unit, 'Service', 'ReadWritePaths'), `${dir} /srv/tavern-data`, 'the base directory and the data root, nothing else')
   t.equal(value(unit, 'Service', 'PrivateTmp'), 'yes')
@@ -160,18 +162,26 @@ t.test('--keyPassphrase is refused: the unit file is readable by everyone', asyn
   t.equal(io.out(), '')
 })
 
-t.test('--name must be a unit name', async (t) => {
+t.test('--name must be a unit name, --run-as a user name or id', async (t) => {
   const dir = t.testdir({})
   for (const bad of ['-x', 'a b', 'a/b', 'x'.repeat(201)]) {
     const io = machine(dir)
     t.same(await runCli(['service', '--name', bad], io), { kind: 'exit', code: 2 }, bad)
     t.match(io.err(), /Expected a unit name/)
   }
+  for (const bad of ['a b', '1abc', '-u', 'x'.repeat(33), 'me\n']) {
+    const io = machine(dir)
+    t.same(await runCli(['service', '--run-as', bad], io), { kind: 'exit', code: 2 }, JSON.stringify(bad))
+    t.match(io.err(), /Expected a user name/)
+  }
+  const numeric = machine(dir)
+  t.same(await runCli(['service', '--run-as', '1001'], numeric), { kind: 'exit', code: 0 })
+  t.equal(value(parseUnit(numeric.out()), 'Service', 'User'), '1001')
 })
 
 t.test('--install writes the unit, runs systemctl daemon-reload and says how to enable and start it', async (t) => {
-  const dir = t.testdir({})
-  const root = t.testdir({})
+  const top = t.testdir({ base: {}, root: {} })
+  const [dir, root] = [join(top, 'base'), join(top, 'root')]
   // The machine's file system starts in a folder of the test's: the real /etc stays untouched.
   const io = machine(dir, { SUDO_USER: 'me' }, { uid: 0, userName: 'root', root })
   t.same(await runCli(['service', '--install', '--listen'], io), { kind: 'exit', code: 0 })
@@ -192,8 +202,8 @@ t.test('--install writes the unit, runs systemctl daemon-reload and says how to 
 })
 
 t.test('--root writes below another root and leaves systemd alone', async (t) => {
-  const dir = t.testdir({})
-  const root = t.testdir({})
+  const top = t.testdir({ base: {}, root: {} })
+  const [dir, root] = [join(top, 'base'), join(top, 'root')]
   const io = machine(dir, {}, { systemd: () => false })
   const file = join(root, 'etc', 'systemd', 'system', 'tavern.service')
   t.same(await runCli(['service', '--install', '--name', 'tavern.service', '--root', root], io), { kind: 'exit', code: 0 }, io.err())
@@ -210,8 +220,8 @@ t.test('--root writes below another root and leaves systemd alone', async (t) =>
 })
 
 t.test('a user unit goes to the user\'s systemd folder; unchanged is said; a failed reload names the file', async (t) => {
-  const dir = t.testdir({})
-  const home = t.testdir({})
+  const top = t.testdir({ base: {}, home: {}, xdg: {} })
+  const [dir, home, xdg] = [join(top, 'base'), join(top, 'home'), join(top, 'xdg')]
   const user = machine(dir, { HOME: home })
   t.same(await runCli(['service', '--install', '--user'], user), { kind: 'exit', code: 0 })
   const file = join(home, '.config', 'systemd', 'user', 'tavern-server.service')
@@ -226,7 +236,6 @@ t.test('a user unit goes to the user\'s systemd folder; unchanged is said; a fai
     ''
   ].join('\n'))
 
-  const xdg = t.testdir({})
   const again = machine(dir, { HOME: home, XDG_CONFIG_HOME: xdg })
   t.same(await runCli(['service', '--install', '--user'], again), { kind: 'exit', code: 0 })
   t.match(again.out(), `Wrote ${join(xdg, 'systemd', 'user', 'tavern-server.service')}`)
@@ -244,8 +253,8 @@ t.test('a user unit goes to the user\'s systemd folder; unchanged is said; a fai
 })
 
 t.test('an existing unit with other content is kept unless --force', async (t) => {
-  const dir = t.testdir({})
-  const root = t.testdir({ etc: { systemd: { system: { 'tavern-server.service': '# mine\n' } } } })
+  const top = t.testdir({ base: {}, root: { etc: { systemd: { system: { 'tavern-server.service': '# mine\n' } } } } })
+  const [dir, root] = [join(top, 'base'), join(top, 'root')]
   const file = join(root, 'etc', 'systemd', 'system', 'tavern-server.service')
   const io = machine(dir)
   t.same(await runCli(['service', '--install', '--root', root], io), { kind: 'exit', code: 1 })
@@ -292,12 +301,11 @@ t.test('flags given as false, --debug, HTTPS files and a static folder are carri
 })
 
 t.test('a relative XDG_CONFIG_HOME is ignored, as the XDG specification says', async (t) => {
-  const dir = t.testdir({})
-  const home = t.testdir({})
+  const top = t.testdir({ base: {}, home: {}, root: {} })
+  const [dir, home, root] = [join(top, 'base'), join(top, 'home'), join(top, 'root')]
   const io = machine(dir, { HOME: home, XDG_CONFIG_HOME: 'relative/config' })
   t.same(await runCli(['service', '--install', '--user'], io), { kind: 'exit', code: 0 })
   t.match(io.out(), `Wrote ${join(home, '.config', 'systemd', 'user', 'tavern-server.service')}`)
-  const root = t.testdir({})
   const noHome = machine(dir, {})
   t.same(await runCli(['service', '--install', '--user', '--root', root], noHome), { kind: 'exit', code: 0 })
   t.match(noHome.out(), `Wrote ${join(root, homedir(), '.config', 'systemd', 'user', 'tavern-server.service')}`, 'no HOME: the account\'s home')

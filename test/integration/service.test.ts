@@ -46,8 +46,8 @@ function exposure (file: string): number {
 }
 
 t.test('service --install --root writes a unit that systemd-analyze accepts and rates as well sandboxed', { skip: noAnalyze }, async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'port: 8123\n' })
-  const root = t.testdir({})
+  const top = t.testdir({ base: { 'config.yaml': 'port: 8123\n' }, root: {} })
+  const [dir, root] = [join(top, 'base'), join(top, 'root')]
   const result = await runToExit(['service', '--install', '--root', root, '--run-as', 'tavern', '--listen'], { cwd: dir })
   t.equal(result.code, 0, result.err)
   const file = join(root, 'etc', 'systemd', 'system', 'tavern-server.service')
@@ -72,9 +72,12 @@ t.test('contrib/tavern-server.service passes systemd-analyze, with the sandbox o
   const generated = parseUnit((await runToExit(['service', '--run-as', 'tavern', '--root', dir], { cwd: dir })).out)
   const contrib = parseUnit(readFileSync(CONTRIB, 'utf8'))
   for (const [key, line] of generated.get('Service') ?? []) {
-    if (/^(Protect|Private|Restrict|NoNew|Lock|SystemCall|UMask|RemoveIPC|Capability)/.test(key) && key !== 'PrivateTmp' && key !== 'ProtectHome') {
+    if (/^(Protect|Private|Restrict|NoNew|Lock|SystemCall|UMask|RemoveIPC|Capability|Restart|Type|NotifyAccess|ExecReload|SyslogIdentifier)/.test(key) && key !== 'PrivateTmp' && key !== 'ProtectHome') {
       t.same(values(contrib, 'Service', key), [line], `${key}= as in the generated unit`)
     }
+  }
+  for (const [key, line] of generated.get('Unit') ?? []) {
+    if (key.startsWith('StartLimit') || key === 'After' || key === 'Wants') t.same(values(contrib, 'Unit', key), [line], `${key}= as in the generated unit`)
   }
 })
 

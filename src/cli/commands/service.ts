@@ -63,6 +63,12 @@ function serverArgs (parsed: ParsedFlags, cwd: string): string[] {
 
 const isRoot = (user: string): boolean => user === 'root' || user === '0'
 
+/** A user name or id systemd accepts in User= (systemd.exec(5)). */
+function userName (text: string): string {
+  if (!/^(\d+|[A-Za-z_][\w.-]{0,31})$/.test(text)) throw new InvalidArgumentError('Expected a user name (letters, digits, _ . -, not starting with a digit or -) or a user id.')
+  return text
+}
+
 /** Who the system service runs as: never root. */
 function serviceUser (options: ServiceOptions, io: Io, baseDir: string): string {
   if (options.runAs !== undefined) {
@@ -172,7 +178,7 @@ export function registerService (program: Command, { io, finish }: CommandContex
     .option('--install', 'write the unit to /etc/systemd/system (with --user: ~/.config/systemd/user) and run systemctl daemon-reload')
     .option('--user', 'a service for your own systemd user manager, which needs no root')
     .option('--name <name>', 'the unit name (default: tavern-server)', unitName)
-    .option('--run-as <user>', 'the user the server runs as (default: you; under sudo, the user who called sudo)')
+    .option('--run-as <user>', 'the user the server runs as (default: you; under sudo, the user who called sudo)', userName)
     .option('--root <dir>', 'write the unit below this folder as if it were / (for system images and tests): systemd is neither checked nor reloaded')
     .option('--force', 'replace a unit file that has other content')
     .action(async (options: ServiceOptions, command: Command) => {
