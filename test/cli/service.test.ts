@@ -317,3 +317,14 @@ t.test('a failed system reload names systemctl without --user', async (t) => {
   t.same(await runCli(['service', '--install'], io), { kind: 'exit', code: 1 })
   t.match(io.err(), '`systemctl daemon-reload` failed: System has not been booted with systemd.')
 })
+
+t.test('under sudo, a config.yaml made on first start belongs to the user who called sudo', { skip: process.getuid?.() !== 0 && 'changing a file\'s owner needs root' }, async (t) => {
+  const top = t.testdir({ made: {}, kept: { 'config.yaml': 'port: 8123\n' }, plain: {} })
+  const sudo = { SUDO_USER: 'nobody', SUDO_UID: '65534', SUDO_GID: '65534' }
+  t.same(await runCli(['service'], machine(join(top, 'made'), sudo, { uid: 0 })), { kind: 'exit', code: 0 })
+  t.equal(statSync(join(top, 'made', 'config.yaml')).uid, 65534)
+  t.same(await runCli(['service'], machine(join(top, 'kept'), sudo, { uid: 0 })), { kind: 'exit', code: 0 })
+  t.equal(statSync(join(top, 'kept', 'config.yaml')).uid, 0, 'an existing file keeps its owner')
+  t.same(await runCli(['service', '--run-as', 'tavern'], machine(join(top, 'plain'), { SUDO_UID: '', SUDO_GID: 'x' }, { uid: 0 })), { kind: 'exit', code: 0 })
+  t.equal(statSync(join(top, 'plain', 'config.yaml')).uid, 0, 'not under sudo: root made it, root has it')
+})

@@ -4,7 +4,7 @@
  * reloads systemd and says how to enable and start it. Without systemd it says so, and how to
  * start at boot otherwise.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -82,6 +82,15 @@ function serviceUser (options: ServiceOptions, io: Io, baseDir: string): string 
   const owner = statSync(baseDir).uid
   if (owner !== 0) return userNameOf(owner) ?? String(owner)
   throw new TVS_ERR_SERVICE_ROOT_USER(`The service would run as root: this command runs as root (not through sudo) and ${baseDir} belongs to root. Name the user it should run as with --run-as <user> (that user must be able to write ${baseDir}), or run this command as that user.`)
+}
+
+/**
+ * A config.yaml made on first start under `sudo` belongs to the user who called sudo, who edits it
+ * from then on, not to root.
+ */
+function giveBack (created: string | undefined, io: Io): void {
+  const { SUDO_UID: uid = '', SUDO_GID: gid = '' } = io.env
+  if (created !== undefined && io.host.uid === 0 && /^\d+$/.test(uid) && /^\d+$/.test(gid)) chownSync(created, Number(uid), Number(gid))
 }
 
 /** The service does not see this shell's environment: say which settings stay behind. */
@@ -192,12 +201,15 @@ export function registerService (program: Command, { io, finish }: CommandContex
       }
       // The service will not have this shell's TAVERN_ variables: the unit is made without them.
       const left = environmentLeftOut(io)
+      const configFile = resolve(io.cwd, parsed.configPath ?? 'config.yaml')
+      const existed = existsSync(configFile)
       const { config, notices, warnings } = loadConfig({
         cwd: io.cwd,
         env: left.env,
         flags: parsed.flags,
         ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
       })
+      giveBack(existed ? undefined : configFile, io)
       const name = options.name ?? 'tavern-server'
       const unit = await makeUnit(options, config, args, io)
       const notes = [...notices, ...warnings, ...unit.notes]
