@@ -44,9 +44,14 @@ function currentUserName (): string | undefined {
 export function runProgram (file: string, args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<ProgramResult> {
   return new Promise((resolve) => {
     execFile(file, args, { encoding: 'utf8', timeout: 60_000, ...(env === undefined ? {} : { env }) }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
       const output = `${stdout}${stderr}`.trim()
-      resolve({ code, output: code === null && output === '' ? error?.message ?? '' : output })
+      if (error === null) {
+        resolve({ code: 0, output })
+        return
+      }
+      // Not started (ENOENT) or killed (the timeout): no exit code, and the reason if it said nothing.
+      const code = typeof error.code === 'number' ? error.code : null
+      resolve({ code, output: code === null && output === '' ? error.message : output })
     })
   })
 }
