@@ -128,6 +128,35 @@ export const TVS_ERR_AUTH_HASH = define<[file: string, hashPassword: string]>(
   'TVS_ERR_AUTH_HASH',
   'basicAuthUser.password in %s starts with $scrypt$ but is not a hash tavern-server can check. Paste the whole line printed by `%s`, or a plain password.'
 )
+export const TVS_ERR_CONFIG_ENV_ONLY = define<[problem: string]>(
+  'TVS_ERR_CONFIG_ENV_ONLY',
+  '%s'
+)
+
+export const TVS_ERR_SERVICE_NO_SYSTEMD = define<[readme: string, example: string]>(
+  'TVS_ERR_SERVICE_NO_SYSTEMD',
+  'This computer does not run systemd, so tavern-server service cannot make a service here. To start tavern-server by itself after a reboot without systemd (a crontab @reboot line, Termux:Boot on Android, the Windows Task Scheduler), see "Start at boot without systemd" in %s.%s'
+)
+export const TVS_ERR_SERVICE_ROOT_USER = define<[problem: string]>(
+  'TVS_ERR_SERVICE_ROOT_USER',
+  '%s'
+)
+export const TVS_ERR_SERVICE_FLAG = define<[problem: string]>(
+  'TVS_ERR_SERVICE_FLAG',
+  '%s'
+)
+export const TVS_ERR_SERVICE_EXISTS = define<[file: string]>(
+  'TVS_ERR_SERVICE_EXISTS',
+  '%s already exists with other content. Add --force to replace it, or choose another unit name with --name.'
+)
+export const TVS_ERR_SERVICE_WRITE = define<[file: string, reason: string, hint: string]>(
+  'TVS_ERR_SERVICE_WRITE',
+  'Cannot write %s: %s.%s'
+)
+export const TVS_ERR_SERVICE_RELOAD = define<[file: string, command: string, reason: string]>(
+  'TVS_ERR_SERVICE_RELOAD',
+  'Wrote %s, but `%s` failed: %s. Run it yourself once systemd can be reached, then enable and start the service.'
+)
 export const TVS_ERR_CLI_INPUT = define<[problem: string]>(
   'TVS_ERR_CLI_INPUT',
   '%s'

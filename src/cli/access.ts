@@ -3,7 +3,7 @@
  * whitelist (whitelist.txt or the config key, plus Docker hosts), Basic auth with its limits,
  * the access log; and keeps them current when the files change or on SIGHUP.
  */
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { BasicAuthChecker } from '../access/basic-auth.js'
 import { createClientAddressResolver } from '../access/client-address.js'
 import { dockerHostRules } from '../access/docker-hosts.js'
@@ -163,7 +163,9 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   }
   if (whitelist !== undefined || basicAuth !== undefined) {
     lifecycle.onReload(reload)
-    const watch = watchFiles([config.configPath, join(config.baseDir, WHITELIST_FILE)], reload, {
+    // Without a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment: only whitelist.txt is watched.
+    const files = [config.configPath, join(config.baseDir, WHITELIST_FILE)].filter((file) => isAbsolute(file))
+    const watch = watchFiles(files, reload, {
       /* c8 ignore next -- the base directory exists: config.yaml was just read from it */
       onError: (error, folder) => { options.printError(`Not watching ${folder} for changes (${error.message}); kill -HUP reloads instead.`) }
     })

@@ -18,7 +18,8 @@ export type { Outcome }
 const HELP_AFTER = `
 Every flag overrides its config.yaml key. Environment variables do too (TAVERN_ + the key path in
 upper case, dots as underscores: TAVERN_LISTEN=true, TAVERN_LISTENADDRESS_IPV4=192.168.1.20;
-SILLYTAVERN_ names work as well); flags win over environment variables.
+SILLYTAVERN_ names work as well); flags win over environment variables. With
+TAVERN_NO_CONFIG_FILE=1 there is no config.yaml: the environment alone configures the server.
 Boolean flags accept --x, --x=true, --x=false and --no-x.
 
 Exit codes: 0 stopped cleanly, 1 refused or failed to start, 2 bad command line.`

@@ -20,6 +20,7 @@ import { setUpAccess } from './access.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
 import { loadWithFlags } from './program.js'
+import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
 /** Standard input: piped text, or a terminal that can stop echoing. */
@@ -41,6 +42,8 @@ export interface Io {
   user (): string
   /** How the user started the program (`node server.js`), for messages naming a command; default `tavern-server`. */
   invokedAs?: string
+  /** The node binary, the user id, systemd, and running programs (service, readiness notice). */
+  host: Host
   /**
    * Called with the server once it listens, before its address is printed: whoever is told the
    * server is ready may signal it at once, so the signal handlers go in here.

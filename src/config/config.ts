@@ -7,7 +7,10 @@ import type { FlatConfig, KeyPath } from './schema.js'
 import type { ValueSource } from './value-source.js'
 
 export interface Config {
-  /** The config file in use, and the folder holding it that relative paths resolve against. */
+  /**
+   * The config file in use, and the folder holding it that relative paths resolve against. Without
+   * a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment instead, for messages.
+   */
   readonly configPath: string
   readonly baseDir: string
   readonly listen: boolean

@@ -10,6 +10,7 @@ import { commandLine } from '../invocation.js'
 import { TVS_ERR_CONFIG_CREATE, TVS_ERR_CONFIG_INVALID, TVS_ERR_CONFIG_NOT_FOUND, TVS_ERR_CONFIG_READ } from '../errors.js'
 import { toConfig } from './config.js'
 import type { Config } from './config.js'
+import { ENVIRONMENT_SOURCE, environmentOnly } from './environment-only.js'
 import { envNames, KEY_PATHS, KEYS, SILLYTAVERN_ONLY_KEYS } from './schema.js'
 import type { FlatConfig, KeyPath } from './schema.js'
 import { suggest } from './suggest.js'
@@ -140,13 +141,17 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   const problems: Problem[] = []
   const problem = (text: string, line = Infinity): void => { problems.push({ text, line }) }
   const explicit = options.configPath !== undefined
-  const configPath = resolve(options.cwd, options.configPath ?? 'config.yaml')
-  const baseDir = dirname(configPath)
+  // TAVERN_NO_CONFIG_FILE: no config.yaml at all, and another base directory (issue 16).
+  const envOnly = environmentOnly(options.env, options.cwd, options.configPath)
+  const configPath = envOnly === undefined ? resolve(options.cwd, options.configPath ?? 'config.yaml') : ENVIRONMENT_SOURCE
+  const baseDir = envOnly?.baseDir ?? dirname(configPath)
 
   const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
   const defaultsText = readText(defaultsFile)
   const defaults = parseYamlFile(defaultsText, defaultsFile)
-  const user = parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath)
+  const files = envOnly === undefined
+    ? [[defaults, false], [parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath), true]] as const
+    : [[defaults, false]] as const
 
   const candidates = new Map<KeyPath, Candidate[]>()
   const offer = (key: KeyPath, candidate: Candidate): void => {
@@ -156,7 +161,7 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   }
 
   // Lowest precedence first; the last candidate offered for a key wins.
-  for (const [file, isUser] of [[defaults, false], [user, true]] as const) {
+  for (const [file, isUser] of files) {
     if (!isSection(file.value)) {
       problem(`${file.file}:1: the file must hold "key: value" lines, found ${show(file.value)}`, 1)
       continue
@@ -178,6 +183,9 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
       }
     }
   }
+
+  for (const systemd of envOnly?.offers ?? []) offer(systemd.key, { value: systemd.value, source: { kind: 'env', name: systemd.variable } })
+  warnings.push(...envOnly?.warnings ?? [])
 
   for (const key of KEY_PATHS) {
     for (const name of envNames(key).reverse()) {
@@ -218,6 +226,9 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   if (overridden.length > 0) {
     notices.push(`Environment variables override ${configPath}: ${overridden.join(', ')}. Run \`${commandLine('config')}\` to see every value and where it comes from.`)
   }
+
+  const onlyDefault = (key: KeyPath): boolean => (candidates.get(key)?.length ?? 0) < 2
+  for (const text of envOnly?.check(onlyDefault, flat['logging.enableAccessLog'] !== false) ?? []) problem(text)
 
   if (problems.length > 0) {
     // In file order, as a user reads the file; environment and flags after.

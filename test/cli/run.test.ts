@@ -41,7 +41,7 @@ t.test('a mistyped command or flag gets a suggestion, and exit code 2', async (t
   const cases: Array<[string[], string]> = [
     [['check-acess', '1.2.3.4'], "error: unknown command 'check-acess'. Did you mean check-access?"],
     [['hash-pasword'], "error: unknown command 'hash-pasword'. Did you mean hash-password?"],
-    [['frobnicate'], "error: unknown command 'frobnicate'. The commands are config, check-access, hash-password, cert; `tavern-server --help` says what each does."],
+    [['frobnicate'], "error: unknown command 'frobnicate'. The commands are config, check-access, hash-password, cert, service; `tavern-server --help` says what each does."],
     [['--whitelistMode', 'false'], "error: unknown option '--whitelistMode'. Did you mean --whitelist? (it sets whitelistMode)"],
     [['--whitelistmode=false'], "error: unknown option '--whitelistmode'. Did you mean --whitelist? (it sets whitelistMode)"],
     [['--ssl.enabled'], "error: unknown option '--ssl.enabled'. Did you mean --ssl? (it sets ssl.enabled)"],

@@ -8,6 +8,7 @@ import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
 import { registerConfig } from './config.js'
 import { registerHashPassword } from './hash-password.js'
+import { registerService } from './service.js'
 
 export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
 
@@ -19,4 +20,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerConfig, registerCheckAccess, registerHashPassword, registerCert]
+export const COMMANDS: readonly RegisterCommand[] = [registerConfig, registerCheckAccess, registerHashPassword, registerCert, registerService]
