@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TVS_ERR_CONFIG_CREATE, TVS_ERR_CONFIG_INVALID, TVS_ERR_CONFIG_NOT_FOUND, TVS_ERR_CONFIG_READ } from '../errors.js'
+import { appProblems } from './app-checks.js'
 import { toConfig } from './config.js'
 import type { Config } from './config.js'
 import { envNames, KEY_PATHS, KEYS, SILLYTAVERN_ONLY_KEYS } from './schema.js'
@@ -175,6 +176,7 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   }
 
   const flat: Record<string, unknown> = {}
+  const winners = new Map<KeyPath, Candidate>()
   for (const key of KEY_PATHS) {
     const winner = candidates.get(key)?.at(-1)
     if (winner === undefined) {
@@ -186,6 +188,12 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
       problem(`${winner.where}: got ${show(winner.value)}; expected ${KEYS[key].expected}`, winner.line)
     } else {
       flat[key] = value
+      winners.set(key, winner)
+    }
+  }
+  if (problems.length === 0) {
+    for (const text of appProblems(flat as FlatConfig, baseDir, (key) => (winners.get(key) as Candidate).where)) {
+      problem(text, winners.get('app.root')?.line)
     }
   }
 

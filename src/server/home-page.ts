@@ -1,6 +1,7 @@
 /**
  * The built-in home page, shown when no app is configured behind the gate: who you are to the
- * server and which rule let you in.
+ * server, your address as it sees it, which rule let you in, and how to put an app here. Sized
+ * for a phone, the first device most people try.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -11,21 +12,42 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
 }
 
-export function homePage (request: FastifyRequest, reply: FastifyReply): void {
-  const { client, admittedBy } = request
-  const via = client.forwarded ? ` (through the proxy at ${escapeHtml(client.peer)})` : ''
+const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:40em;overflow-wrap:anywhere}' +
+  'pre{background:#eee;padding:.75em;overflow-x:auto}code{font-size:.95em}h1{font-size:1.4em}'
+
+/** Who the request is to the gate, in one sentence. */
+function who (request: FastifyRequest): string {
+  const { user, admittedBy } = request
   const rule = admittedBy === undefined
-    ? 'The IP whitelist is off (whitelistMode: false).'
-    : `Admitted by the whitelist entry <code>${escapeHtml(admittedBy.entry)}</code> (${escapeHtml(admittedBy.source)}).`
+    ? undefined
+    : `the whitelist entry <code>${escapeHtml(admittedBy.entry)}</code> (${escapeHtml(admittedBy.source)})`
+  if (user !== undefined) {
+    return `You are logged in as <strong>${escapeHtml(user)}</strong>` +
+      (rule === undefined ? ' (the IP whitelist is off).' : `, from an address admitted by ${rule}.`)
+  }
+  return rule === undefined
+    ? 'No password needed: the IP whitelist is off (whitelistMode: false) and no password is asked.'
+    : `No password needed: admitted by ${rule}.`
+}
+
+export function homePage (request: FastifyRequest, reply: FastifyReply): void {
+  const { client } = request
+  const via = client.forwarded ? ` (through the proxy at ${escapeHtml(client.peer)})` : ''
   reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tavern-server</title></head>
+<title>tavern-server</title><style>${STYLE}</style></head>
 <body>
 <h1>tavern-server is running</h1>
-<p>You are connected from <strong>${escapeHtml(client.ip)}</strong>${via}.</p>
-<p>${rule}</p>
-<p>No app is configured yet: set <code>app.root</code> or <code>app.upstream</code> in config.yaml.</p>
+<p>${who(request)}</p>
+<p>Your address, as this server sees it: <strong>${escapeHtml(client.ip)}</strong>${via}.</p>
+<h2>Put your app here</h2>
+<p>No app is behind the gate yet. For SillyTavern: start it on another port (<code>port: 8001</code>
+in SillyTavern's own config.yaml, everything else left as it is), and add to tavern-server's config.yaml:</p>
+<pre>app:
+  upstream: http://127.0.0.1:8001</pre>
+<p>Then restart tavern-server. For a folder of web pages, use <code>root: /path/to/folder</code> instead of
+<code>upstream</code>.</p>
 </body>
 </html>
 `)
