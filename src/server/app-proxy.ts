@@ -159,6 +159,9 @@ class Proxy {
       settled = true
       this.#health.answered()
       res.writeHead(answered.statusCode as number, answered.statusMessage, answerHeaders(answered.rawHeaders))
+      // An answer of unknown length may be a stream whose first chunk comes much later: the client
+      // gets the headers now (with a known length they go out with the body, in one packet).
+      if (answered.headers['content-length'] === undefined) res.flushHeaders()
       // Chunk by chunk: an event stream reaches the client as the app writes it.
       pipeline(answered, res, () => {})
     })
