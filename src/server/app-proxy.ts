@@ -3,17 +3,16 @@
  * is forwarded to it, after the whole security policy has admitted the request, and its answer
  * streams back chunk by chunk (a language model's reply arrives as it is written). Request bodies
  * stream too, up to `app.maxBodyMB`. WebSocket upgrades take the same way through the gate (the
- * Node server's `upgrade` event is routed like a request), then become a byte tunnel to the app.
+ * Node server's `upgrade` event is routed like a request), are forwarded the same way, and once the
+ * app agrees become a byte tunnel.
  * Nothing connects to the app before the gate has said yes.
  */
 import { Agent as HttpAgent, request as httpRequest, ServerResponse } from 'node:http'
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { connect as netConnect } from 'node:net'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { pipeline } from 'node:stream'
-import { connect as tlsConnect } from 'node:tls'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/config.js'
@@ -26,7 +25,9 @@ import type { ForwardRules } from './upstream-headers.js'
 import { UpstreamHealth } from './upstream-health.js'
 
 const UPGRADE = Symbol('tavern-server.upgrade')
-type UpgradeRequest = IncomingMessage & { [UPGRADE]?: { socket: Duplex, head: Buffer } }
+/** An upgrade request's socket and the bytes that came after its head. */
+interface Upgrade { socket: Duplex, head: Buffer }
+type UpgradeRequest = IncomingMessage & { [UPGRADE]?: Upgrade }
 
 export interface ProxyOptions {
   config: Config
@@ -99,7 +100,7 @@ class Proxy {
     reply.hijack()
     const upgrade = raw[UPGRADE]
     if (upgrade !== undefined) {
-      this.#tunnel(request, reply.raw, upgrade.socket, upgrade.head)
+      this.#forward(request, reply.raw, this.headers(request, raw.headers.upgrade as string), false, false, upgrade)
       return
     }
     const length = raw.headers['content-length']
@@ -115,7 +116,7 @@ class Proxy {
     return `Payload Too Large: tavern-server forwards request bodies of up to ${this.#maxBodyMB} MB to the app (app.maxBodyMB).`
   }
 
-  #forward (request: FastifyRequest, res: ServerResponse, headers: string[], hasBody: boolean, mayRetry: boolean): void {
+  #forward (request: FastifyRequest, res: ServerResponse, headers: string[], hasBody: boolean, mayRetry: boolean, upgrade?: Upgrade): void {
     const raw = request.raw
     const options: RequestOptions = {
       protocol: this.#upstream.protocol,
@@ -124,16 +125,20 @@ class Proxy {
       method: raw.method as string,
       path: raw.url as string,
       headers: headers as unknown as RequestOptions['headers'],
-      agent: this.#agent,
+      // An upgraded connection leaves the pool: it gets one of its own.
+      agent: upgrade === undefined ? this.#agent : false,
       ...(this.#tls ? { servername: this.#upstream.hostname } : {})
     }
     const upstream: ClientRequest = this.#send(options)
     let settled = false
-    const timer = setTimeout(() => {
+    const fail = (status: number, message: string): void => {
+      clearTimeout(timer)
       settled = true
       upstream.destroy()
-      answer(res, request.headers.accept, 504, this.#health.timedOut(), hasBody)
-    }, this.#timeoutMs)
+      // A refused body is left unread: the connection closes after the answer.
+      answer(res, request.headers.accept, status, message, hasBody)
+    }
+    const timer = setTimeout(() => { fail(504, this.#health.timedOut()) }, this.#timeoutMs)
     res.once('close', () => {
       // The client went away before the whole answer: the app's work is of no use any more.
       if (!res.writableFinished) {
@@ -142,17 +147,16 @@ class Proxy {
       }
     })
     upstream.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
       if (settled) return
-      settled = true
       // A kept-alive connection the app closed as it was being reused: Node's advice is to retry
       // once, which is safe for a request without a body that the app never saw.
       if (mayRetry && !hasBody && upstream.reusedSocket && RETRYABLE.has(error.code as string)) {
+        clearTimeout(timer)
+        settled = true
         this.#forward(request, res, headers, hasBody, false)
         return
       }
-      if (res.headersSent) res.destroy()
-      else answer(res, request.headers.accept, 502, this.#health.unreachable(error), hasBody)
+      fail(502, this.#health.unreachable(error))
     })
     upstream.on('response', (answered: IncomingMessage) => {
       clearTimeout(timer)
@@ -165,6 +169,25 @@ class Proxy {
       // Chunk by chunk: an event stream reaches the client as the app writes it.
       pipeline(answered, res, () => {})
     })
+    if (upgrade !== undefined) {
+      upstream.on('upgrade', (answered: IncomingMessage, app: Duplex, appHead: Buffer) => {
+        clearTimeout(timer)
+        settled = true
+        this.#health.answered()
+        const client = upgrade.socket
+        let head = `HTTP/1.1 ${answered.statusCode as number} ${answered.statusMessage as string}\r\n`
+        for (let i = 0; i < answered.rawHeaders.length; i += 2) head += `${answered.rawHeaders[i] as string}: ${answered.rawHeaders[i + 1] as string}\r\n`
+        client.write(`${head}\r\n`)
+        client.write(appHead)
+        app.write(upgrade.head)
+        // From here on, bytes both ways until either side closes.
+        app.on('error', () => { client.destroy() })
+        app.on('close', () => { client.destroy() })
+        client.on('close', () => { app.destroy() })
+        app.pipe(client)
+        client.pipe(app)
+      })
+    }
     if (!hasBody) {
       upstream.end()
       return
@@ -175,56 +198,19 @@ class Proxy {
       return
     }
     let received = 0
-    raw.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       received += chunk.length
       if (received > this.#maxBodyBytes) {
+        raw.off('data', onData)
         raw.pause()
-        clearTimeout(timer)
-        if (settled) return
-        settled = true
-        upstream.destroy()
-        answer(res, request.headers.accept, 413, this.#tooLarge(), true)
+        if (!settled) fail(413, this.#tooLarge())
         return
       }
       if (!upstream.write(chunk)) raw.pause()
-    })
+    }
+    raw.on('data', onData)
     upstream.on('drain', () => raw.resume())
     raw.on('end', () => upstream.end())
-  }
-
-  /** A WebSocket (or other) upgrade the gate admitted: the request goes to the app, then bytes flow both ways. */
-  #tunnel (request: FastifyRequest, res: ServerResponse, client: Duplex, head: Buffer): void {
-    const raw = request.raw
-    const headers = this.headers(request, raw.headers.upgrade as string)
-    const port = Number(this.#upstream.port === '' ? (this.#tls ? 443 : 80) : this.#upstream.port)
-    const host = this.#upstream.hostname.replace(/^\[|\]$/g, '')
-    const app: Socket = this.#tls ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port })
-    let started = false
-    const timer = setTimeout(() => {
-      app.destroy()
-      answer(res, request.headers.accept, 504, this.#health.timedOut())
-    }, this.#timeoutMs)
-    app.once('data', () => {
-      started = true
-      clearTimeout(timer)
-      this.#health.answered()
-    })
-    app.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      if (started) client.destroy()
-      else answer(res, request.headers.accept, 502, this.#health.unreachable(error))
-    })
-    client.on('close', () => {
-      clearTimeout(timer)
-      app.destroy()
-    })
-    app.on('close', () => { if (started) client.destroy() })
-    let text = `${raw.method as string} ${raw.url as string} HTTP/1.1\r\n`
-    for (let i = 0; i < headers.length; i += 2) text += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`
-    app.write(`${text}\r\n`)
-    if (head.length > 0) app.write(head)
-    app.pipe(client)
-    client.pipe(app)
   }
 }
 

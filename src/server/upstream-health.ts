@@ -12,7 +12,8 @@ export function failureReason (error: NodeJS.ErrnoException): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'cannot be found (its host name does not resolve)'
   if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `cannot be reached (${code})`
   if (code === 'ECONNRESET' || code === 'EPIPE' || error.message === 'socket hang up') return 'closed the connection without answering'
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) return `has an HTTPS certificate this computer does not trust (${code})`
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `has an HTTPS certificate this computer does not trust (${code})`
+  if (/^ERR_(SSL|TLS)_/.test(code)) return `failed the HTTPS handshake (${code}; does it speak https?)`
   return `could not be reached (${code === '' ? error.message : code})`
 }
 
