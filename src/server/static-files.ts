@@ -6,7 +6,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
-import { sep } from 'node:path'
+import { join, sep } from 'node:path'
 import send from '@fastify/send'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorPage } from './error-page.js'
@@ -15,18 +15,22 @@ import { isReserved } from './reserved-paths.js'
 const MESSAGES: Record<number, string> = {
   400: 'Bad Request: the path cannot be read.',
   403: 'Forbidden: this path is outside the served folder.',
-  404: 'Not Found: there is no file at this path.'
+  404: 'Not Found: there is no file at this path.',
+  412: 'Precondition Failed: the file has changed.',
+  416: 'Range Not Satisfiable: the file is not that long.',
+  500: 'Internal Server Error: the file cannot be read.'
 }
 
 function fail (request: FastifyRequest, reply: FastifyReply, status: number): void {
-  const page = errorPage(request.headers.accept, status, MESSAGES[status] ?? `Error ${status}.`)
+  const page = errorPage(request.headers.accept, status, MESSAGES[status] as string)
   reply.code(status).type(page.type).send(page.body)
 }
 
-async function inside (path: string, root: string): Promise<boolean> {
+/** Whether the file's real path is inside the folder (`folder` ends with a separator). */
+async function inside (path: string, folder: string): Promise<boolean> {
   try {
-    const real = await realpath(path)
-    return real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)
+    return (await realpath(path)).startsWith(folder)
+  /* c8 ignore next 3 -- the file was there a moment ago, when send() found it; gone now: refused */
   } catch {
     return false
   }
@@ -39,6 +43,7 @@ async function inside (path: string, root: string): Promise<boolean> {
 export function registerStaticFiles (app: FastifyInstance, folder: string): void {
   // The folder itself may be reached through a link; what lies in it must resolve inside it.
   const root = realpathSync(folder)
+  const within = join(root, sep)
   app.get('/*', async (request, reply) => {
     const url = request.raw.url as string
     if (isReserved(url)) return reply.callNotFound()
@@ -52,7 +57,7 @@ export function registerStaticFiles (app: FastifyInstance, folder: string): void
       result.stream.destroy()
       return fail(request, reply, result.statusCode)
     }
-    if (!await inside(result.metadata.path, root)) {
+    if (!await inside(result.metadata.path, within)) {
       result.stream.destroy()
       return fail(request, reply, 403)
     }
