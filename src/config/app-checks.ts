@@ -24,9 +24,13 @@ export function loopsToItself (upstream: string, flat: Pick<FlatConfig, 'port' |
   const url = new URL(upstream)
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port)
   if (flat.port === 0 || port !== flat.port) return false
-  if (isLoopbackName(url.hostname)) return true
-  const ownAddresses = flat.listen ? [flat['listenAddress.ipv4'], `[${flat['listenAddress.ipv6']}]`] : []
-  return ownAddresses.includes(url.hostname.toLowerCase())
+  const host = url.hostname.toLowerCase()
+  // Not listening, tavern-server has loopback; listening, it has the listen addresses, and every
+  // address of this machine (loopback included) when one of them is a wildcard.
+  if (!flat.listen) return isLoopbackName(host)
+  const ipv4 = flat['listenAddress.ipv4']
+  const ipv6 = `[${flat['listenAddress.ipv6']}]`
+  return host === ipv4 || host === ipv6 || (isLoopbackName(host) && (ipv4 === '0.0.0.0' || ipv6 === '[::]'))
 }
 
 /** The problems, each a line for the configuration error. */

@@ -66,7 +66,10 @@ t.test('a loop is tavern-server\'s own port on a name or address of this machine
     ['http://192.168.1.20:8000', lan, true],
     ['http://[fd00::20]:8000', lan, true],
     ['http://192.168.1.20:8000', plain, false],
-    ['http://192.168.1.30:8000', lan, false]
+    ['http://192.168.1.30:8000', lan, false],
+    ['http://127.0.0.1:8000', lan, false],
+    ['http://127.0.0.1:8000', { ...lan, 'listenAddress.ipv6': '::' }, true],
+    ['http://127.0.0.1:8000', { ...lan, 'listenAddress.ipv4': '0.0.0.0' }, true]
   ]
   for (const [upstream, config, loops] of table) t.equal(loopsToItself(upstream, config), loops, `${upstream} with port ${config.port}${config.listen ? ' on the LAN' : ''}`)
 })
