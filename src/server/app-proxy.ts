@@ -85,7 +85,8 @@ class Proxy {
     return forwardHeaders(this.#rules, {
       rawHeaders: raw.rawHeaders,
       user: request.user,
-      clientIp: request.client.ip,
+      // Read only when sent: a Fastify without the gate (the benchmark's baseline) has no client.
+      clientIp: this.#rules.forwardClientAddress ? request.client.ip : '',
       tls: (raw.socket as TLSSocket).encrypted === true,
       ...(upgrade === undefined ? {} : { upgrade })
     })
