@@ -15,32 +15,22 @@ export function escapeHtml (text: string): string {
 const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:40em;overflow-wrap:anywhere}' +
   'pre{background:#eee;padding:.75em;overflow-x:auto}code{font-size:.95em}h1{font-size:1.4em}'
 
-/** Who the request is to the gate, in one sentence. */
-function who (request: FastifyRequest): string {
-  const { user, admittedBy } = request
-  const rule = admittedBy === undefined
-    ? undefined
-    : `the whitelist entry <code>${escapeHtml(admittedBy.entry)}</code> (${escapeHtml(admittedBy.source)})`
-  if (user !== undefined) {
-    return `You are logged in as <strong>${escapeHtml(user)}</strong>` +
-      (rule === undefined ? ' (the IP whitelist is off).' : `, from an address admitted by ${rule}.`)
-  }
-  return rule === undefined
-    ? 'No password needed: the IP whitelist is off (whitelistMode: false) and no password is asked.'
-    : `No password needed: admitted by ${rule}.`
-}
-
 export function homePage (request: FastifyRequest, reply: FastifyReply): void {
-  const { client } = request
+  const { client, user, admittedBy } = request
   const via = client.forwarded ? ` (through the proxy at ${escapeHtml(client.peer)})` : ''
+  const who = user === undefined ? 'No password needed.' : `You are logged in as <strong>${escapeHtml(user)}</strong>.`
+  const rule = admittedBy === undefined
+    ? 'The IP whitelist is off (whitelistMode: false).'
+    : `Admitted by the whitelist entry <code>${escapeHtml(admittedBy.entry)}</code> (${escapeHtml(admittedBy.source)}).`
   reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tavern-server</title><style>${STYLE}</style></head>
 <body>
 <h1>tavern-server is running</h1>
-<p>${who(request)}</p>
-<p>Your address, as this server sees it: <strong>${escapeHtml(client.ip)}</strong>${via}.</p>
+<p>${who}</p>
+<p>You are connected from <strong>${escapeHtml(client.ip)}</strong>${via}: your address as this server sees it.</p>
+<p>${rule}</p>
 <h2>Put your app here</h2>
 <p>No app is behind the gate yet. For SillyTavern: start it on another port (<code>port: 8001</code>
 in SillyTavern's own config.yaml, everything else left as it is), and add to tavern-server's config.yaml:</p>

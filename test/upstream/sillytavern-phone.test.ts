@@ -76,7 +76,7 @@ t.test('a phone on the LAN opens SillyTavern through the gate: its message box i
   await box.click()
   await box.pressSequentially('Hello from the phone')
   t.equal(await box.inputValue(), 'Hello from the phone', 'the message box takes text')
-  const width = await page.evaluate(() => document.documentElement.clientWidth)
+  const width = await page.evaluate('document.documentElement.clientWidth')
   t.equal(width, 390, 'laid out at the phone\'s width')
   await page.waitForLoadState('networkidle')
   t.same(failures, [], 'no request failed')
