@@ -69,7 +69,8 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
           target.server = await target.launch()
         }
         const options = { url: `${target.server.origin}${route}`, connections: plan.connections, headers, cpu: pinning?.load }
-        await runLoad(load, { ...options, duration: plan.warmup })
+        // The quick run only shows that everything runs: no warm-up.
+        if (!plan.quick) await runLoad(load, { ...options, duration: plan.warmup })
         const before = cpuMs(target.server.proc.pid)
         const run = await runLoad(load, { ...options, duration: plan.duration })
         target.runs.push({ ...run, cpuUs: (cpuMs(target.server.proc.pid) - before) * 1000 / run.requests })
@@ -122,7 +123,8 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
       result.streaming = { events, direct, gated, addedP99: gated.p99 - direct.p99, targetMs: spec.streaming.target.addedP99Ms }
       result.streaming.pass = result.streaming.addedP99 < spec.streaming.target.addedP99Ms
 
-      const { count, intervalMs } = spec.streams
+      const { count } = spec.streams
+      const intervalMs = plan.quick ? spec.streams.intervalMs / 2 : spec.streams.intervalMs
       log(`${count} event streams at once through the gate`)
       const rssBefore = residentMb(tavern.server.proc.pid)
       let rssHolding = Number.NaN

@@ -91,7 +91,7 @@ t.test('--upstream and --root set the app; the start says what is behind the gat
   t.equal((await request(`http://127.0.0.1:${server.addresses[0]!.port}/`)).body, 'home')
 
   const other = t.testdir({})
-  const proxied = captureIo(other, {}, HOME_LAN)
+  const proxied = captureIo(other, {}, { ...HOME_LAN, down: undefined })
   await serving(t, await runCli(['--port', '0', '--upstream', 'http://192.168.1.30:8001/'], proxied))
   t.match(proxied.out(), 'Behind the gate: the app at http://192.168.1.30:8001 (app.upstream)\n')
   t.match(proxied.err(), 'app.upstream http://192.168.1.30:8001 is not on this computer')
