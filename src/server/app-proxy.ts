@@ -221,6 +221,13 @@ class Proxy {
  */
 export function registerProxy (app: FastifyInstance, options: ProxyOptions): void {
   const proxy = new Proxy(options)
+  // Upgraded connections are no longer the HTTP server's: a stop would wait for them forever.
+  // A WebSocket has no end to wait for, so they close as the stop begins.
+  const upgraded = new Set<Duplex>()
+  app.addHook('preClose', (done) => {
+    for (const socket of upgraded) socket.destroy()
+    done()
+  })
   app.addHook('onClose', (_instance, done) => {
     proxy.close()
     done()
@@ -230,6 +237,8 @@ export function registerProxy (app: FastifyInstance, options: ProxyOptions): voi
   app.server.on('upgrade', (req: UpgradeRequest, socket: Duplex, head: Buffer) => {
     // Node leaves an upgraded socket without an error handler: a client reset must not crash.
     socket.on('error', () => { socket.destroy() })
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
     req[UPGRADE] = { socket, head }
     const res = new ServerResponse(req)
     res.assignSocket(socket as Socket)

@@ -383,3 +383,13 @@ t.test('an upstream on tavern-server\'s own address is refused at start-up', asy
   await t.rejects(testApp(t, { port: 8123, app: { upstream: 'http://localhost:8123' } }), { code: 'TVS_ERR_CONFIG_INVALID', message: /app\.upstream: http:\/\/localhost:8123 is tavern-server's own address/ })
 })
 
+
+t.test('a stop closes open WebSockets at once instead of waiting for them forever', async (t) => {
+  const upstream = await startUpstream(t)
+  const { app, origin } = await gate(t, upstream.url)
+  const opened = await openSocket(`${origin.replace('http', 'ws')}/socket`, { authorization: ALICE })
+  const closed = once(opened.ws as WebSocket, 'close')
+  await app.close()
+  await closed
+  t.pass('the server stopped and the WebSocket was closed')
+})
