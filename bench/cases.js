@@ -119,3 +119,20 @@ export const FLOOD = {
   wrongHeaders: basic(USER, 'not the password'),
   target: { p99Ms: 50 }
 }
+
+/**
+ * The app behind the gate: tavern-server with whitelist + Basic auth in front of a small app
+ * (bench/upstream-server.js), beside the same proxy code in bare Fastify (no gate) and nginx
+ * (allow/deny, auth_basic, proxy_pass to the same app). Run alone with --only proxied.
+ */
+export const APP = {
+  name: 'proxied',
+  config: (fixtures, upstream) => ({ ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'], ...hashedBasic(fixtures), app: { upstream } }),
+  headers: () => basic(USER, PASSWORD),
+  checks: [OFF_WHITELIST, NO_CREDENTIALS],
+  target: { min: 0.9 },
+  /** Time from the app writing an event to the client reading it, through the gate, less direct. */
+  streaming: { intervalMs: 10, events: { full: 1000, quick: 50 }, target: { addedP99Ms: 2 } },
+  /** Event streams held open at once through the gate. */
+  streams: { count: 1000, intervalMs: 1000, events: 3 }
+}

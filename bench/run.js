@@ -11,6 +11,8 @@
  *                                       (a full run installs wrk first when it can: bench/setup.js)
  *   npm run bench:setup                 install wrk, openssl and taskset if missing (apt-get, as root)
  *   node bench/run.js --only TLS        only the cases whose name contains this (and their baselines)
+ *                                       --only proxied: only the app behind the gate
+ *   node bench/run.js --skip proxied    leave out the cases (or the app section) whose name contains this
  *   node bench/run.js --keep            keep the temporary base directories, certificates and lists
  *   node bench/run.js --bin other/bin/tavern-server.js   measure another build of the command
  *
@@ -21,7 +23,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { BASELINES, CASES, FLOOD, PASSWORD, ROUTE } from './cases.js'
+import { APP, BASELINES, CASES, FLOOD, PASSWORD, ROUTE } from './cases.js'
+import { measureApp } from './lib/app-bench.js'
 import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
 import { headToHead } from './lib/head-to-head.js'
@@ -55,13 +58,14 @@ const { values: options } = parseArgs({
     out: { type: 'string' },
     load: { type: 'string' },
     only: { type: 'string' },
+    skip: { type: 'string' },
     keep: { type: 'boolean', default: false },
     bin: { type: 'string' }
   }
 })
 const mode = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full'
-const plan = { ...PLANS[mode], mode }
-const partial = mode !== 'full' || options.only !== undefined || options.bin !== undefined
+const plan = { ...PLANS[mode], mode, quick: mode !== 'full' }
+const partial = mode !== 'full' || options.only !== undefined || options.skip !== undefined || options.bin !== undefined
 const outFile = options.out ?? (partial ? undefined : join(ROOT, 'bench', 'results.md'))
 const bin = options.bin === undefined ? TAVERN_BIN : resolvePath(options.bin)
 
@@ -294,6 +298,15 @@ async function startTimes ({ dir, fixtures, pinning }) {
   return result
 }
 
+/** Prints the report, and writes it to the output file when there is one. */
+function write (report) {
+  process.stdout.write(report)
+  if (outFile !== undefined) {
+    writeFileSync(outFile, report)
+    log(`wrote ${outFile}`)
+  }
+}
+
 async function main () {
   // A full run needs wrk (autocannon is a Node.js client, heavier than the servers it drives);
   // shorter runs take whichever load generator is there.
@@ -306,7 +319,23 @@ async function main () {
   const context = { dir, fixtures, pinning }
   log(`${mode} run; ${load.name} ${load.version}; ${pinning === undefined ? 'no CPU pinning' : 'servers on CPU 0, load on CPU 1'}; files in ${dir}`)
 
-  const cases = CASES.filter((c) => (options.only === undefined || c.name.includes(options.only)) && (mode !== 'smoke' || c.smoke === true))
+  const chosen = (name) => (options.only === undefined || name.includes(options.only)) && (options.skip === undefined || !name.includes(options.skip))
+  const cases = CASES.filter((c) => chosen(c.name) && (mode !== 'smoke' || c.smoke === true))
+  // The app behind the gate has its own smoke test (test/bench/app.test.ts, with --only proxied).
+  const runApp = chosen(APP.name) && (mode !== 'smoke' || options.only !== undefined)
+  const appMeasures = () => measureApp(APP, { dir, fixtures, plan, pinning, load, bin, route: ROUTE, log })
+    .catch((error) => ({ reason: error.message, rows: [], spec: APP }))
+  if (cases.length === 0 && runApp) {
+    try {
+      log('the app behind the gate')
+      const app = await appMeasures()
+      machine.loadAfter = loadAverage()
+      write(markdown({ machine, plan, load, pinning, route: ROUTE, app }))
+    } finally {
+      if (!options.keep) rmSync(dir, { recursive: true, force: true })
+    }
+    return
+  }
   const usedBaselines = new Set(cases.map((c) => c.baseline ?? 'http'))
   usedBaselines.add('http')
   const newTarget = (name, spec, baseline) => ({ name, spec, baseline, runs: [] })
@@ -352,14 +381,14 @@ async function main () {
     Object.assign(startup, { rssStart: open?.rssStart, rssAfter: open?.rssAfter, bareRssStart: bare.rssStart, bareRssAfter: bare.rssAfter })
     startup.rssPass = Number.isFinite(startup.rssStart) ? startup.rssStart < TARGETS.rssMb : undefined
 
+    let app
+    if (runApp) {
+      log('the app behind the gate')
+      app = await appMeasures()
+    }
     const throughput = all.map((t) => summarise(t, byName, baselines))
     machine.loadAfter = loadAverage()
-    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood })
-    process.stdout.write(report)
-    if (outFile !== undefined) {
-      writeFileSync(outFile, report)
-      log(`wrote ${outFile}`)
-    }
+    write(markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood, app }))
   } finally {
     await Promise.all(all.map((t) => t.server?.proc.stop()))
     if (!options.keep) rmSync(dir, { recursive: true, force: true })

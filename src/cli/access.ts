@@ -179,7 +179,8 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       hostGuard: config.hostWhitelist.enabled ? createHostGuard(ownHostNames(options.hostname), config.hostWhitelist.hosts) : undefined,
       whitelist,
       basicAuth,
-      recorder: createAccessRecorder(log, logger, now)
+      recorder: createAccessRecorder(log, logger, now),
+      consumedCookies: []
     },
     whitelist: () => whitelist?.current ?? none,
     whitelistAddTo: () => addTo,

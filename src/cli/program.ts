@@ -39,7 +39,9 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { flag: 'keyPath', key: 'ssl.keyPath', arg: '<path>', isPath: true, description: 'TLS private key file (config: ssl.keyPath)' },
   { flag: 'certPath', key: 'ssl.certPath', arg: '<path>', isPath: true, description: 'TLS certificate file (config: ssl.certPath)' },
   { flag: 'keyPassphrase', key: 'ssl.keyPassphrase', arg: '<text>', description: 'passphrase of an encrypted key; TAVERN_SSL_KEYPASSPHRASE keeps it out of the process list (config: ssl.keyPassphrase)' },
-  { flag: 'dataRoot', key: 'dataRoot', arg: '<path>', isPath: true, description: 'folder for accounts, sessions and secrets (config: dataRoot)' }
+  { flag: 'dataRoot', key: 'dataRoot', arg: '<path>', isPath: true, description: 'folder for accounts, sessions and secrets (config: dataRoot)' },
+  { flag: 'upstream', key: 'app.upstream', arg: '<url>', description: 'the web app to put behind the gate, e.g. http://127.0.0.1:8001 (config: app.upstream)' },
+  { flag: 'root', key: 'app.root', arg: '<dir>', isPath: true, description: 'a folder of static files to serve behind the gate (config: app.root)' }
 ]
 
 /**
@@ -101,7 +103,7 @@ function checker (type: ValueType<unknown>, resolvePath: (value: string) => stri
   return (text) => {
     const value = type.check(type.fromText(text))
     if (value === undefined) throw new InvalidArgumentError(`Expected ${type.expected}.`)
-    return typeof value === 'string' ? resolvePath(value) : value
+    return typeof value === 'string' && value !== '' ? resolvePath(value) : value
   }
 }
 

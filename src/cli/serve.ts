@@ -6,6 +6,7 @@ import { createServer } from 'node:http'
 import type { ContainerProbe } from '../access/docker-hosts.js'
 import { assessAccessControl, overrideWarning, refusalMessage } from '../access/security-gate.js'
 import type { LoadedConfig } from '../config/load.js'
+import { remoteUpstreamWarning } from '../config/app-checks.js'
 import { openDataRoot } from '../data/data-root.js'
 import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
 import { createConsoleLogger } from '../log/console.js'
@@ -90,6 +91,15 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       printError: (line) => print(io.stderr, [line])
     })
     print(io.stdout, access.lines)
+    const { upstream, root } = config.app
+    if (upstream !== undefined) {
+      const own = Object.values(interfaces).flatMap((list) => (list ?? []).map((i) => i.address))
+      const warning = remoteUpstreamWarning(upstream, own)
+      if (warning !== undefined) print(io.stderr, [warning])
+      print(io.stdout, [`Behind the gate: the app at ${upstream} (app.upstream)`])
+    } else if (root !== undefined) {
+      print(io.stdout, [`Behind the gate: the files in ${root} (app.root)`])
+    }
 
     if (config.listen) {
       const gate = { config, whitelist: access.whitelist(), whitelistAddTo: access.whitelistAddTo(), families: bindings.map((b) => b.family), lanNetworks: lanNetworks(interfaces) }

@@ -54,8 +54,17 @@ export interface Config {
     readonly minLogLevel: 'debug' | 'info' | 'warn' | 'error'
   }
   readonly dataRoot: string
-  /** Absent when not configured. */
-  readonly app: { readonly root?: string, readonly upstream?: string }
+  readonly app: {
+    /** The folder of static files; absent when not configured. */
+    readonly root?: string
+    /** The upstream's origin (`http://127.0.0.1:8001`); absent when not configured. */
+    readonly upstream?: string
+    /** The header carrying the authenticated user name to the upstream; '' = none. */
+    readonly userHeader: string
+    readonly maxBodyMB: number
+    readonly responseTimeoutSeconds: number
+    readonly forwardClientAddress: boolean
+  }
   /** Where each key's value came from: default, config file and line, environment variable, flag. */
   readonly sources: Readonly<Record<KeyPath, ValueSource>>
 }
@@ -120,7 +129,11 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
     dataRoot: at(flat.dataRoot),
     app: {
       ...(flat['app.root'] === '' ? {} : { root: at(flat['app.root']) }),
-      ...(flat['app.upstream'] === '' ? {} : { upstream: flat['app.upstream'] })
+      ...(flat['app.upstream'] === '' ? {} : { upstream: flat['app.upstream'] }),
+      userHeader: flat['app.userHeader'],
+      maxBodyMB: flat['app.maxBodyMB'],
+      responseTimeoutSeconds: flat['app.responseTimeoutSeconds'],
+      forwardClientAddress: flat['app.forwardClientAddress']
     },
     sources: { ...sources }
   }

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { commandLine } from '../invocation.js'
 import { TVS_ERR_CONFIG_CREATE, TVS_ERR_CONFIG_INVALID, TVS_ERR_CONFIG_NOT_FOUND, TVS_ERR_CONFIG_READ } from '../errors.js'
+import { appProblems } from './app-checks.js'
 import { toConfig } from './config.js'
 import type { Config } from './config.js'
 import { ENVIRONMENT_SOURCE, environmentOnly } from './environment-only.js'
@@ -221,6 +222,11 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
     if (winner.source.kind === 'env' && written !== undefined &&
         JSON.stringify(KEYS[key].check(written.value)) !== JSON.stringify(value)) {
       overridden.push(`${key} (${winner.source.name})`)
+    }
+  }
+  if (problems.length === 0) {
+    for (const text of appProblems(flat as FlatConfig, baseDir, (key) => problemPlace(key, sources[key] as ValueSource))) {
+      problem(text, problemLine(sources['app.root'] as ValueSource))
     }
   }
   if (overridden.length > 0) {

@@ -6,7 +6,6 @@
  * next request on it is compared instead of checked again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { VerifierBusy } from '../access/basic-auth.js'
 import type { BasicAuthChecker } from '../access/basic-auth.js'
@@ -24,7 +23,7 @@ import type { Config } from '../config/config.js'
 import type { Decision } from '../log/access-log.js'
 import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder, RequestFacts } from '../log/access-recorder.js'
-import { escapeHtml } from './home-page.js'
+import { errorPage } from './error-page.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,6 +59,11 @@ export interface SecurityPolicy {
   /** Undefined when basicAuthMode is false. */
   basicAuth: BasicAuth | undefined
   recorder: AccessRecorder
+  /**
+   * Cookies the gate reads to authenticate (a login session's): they are the gate's, and are
+   * removed from requests forwarded to the app behind it. Empty while no check uses a cookie.
+   */
+  consumedCookies: readonly string[]
 }
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -129,17 +133,8 @@ function authorizationHeaders (raw: readonly string[]): number {
 
 /** Answers a refusal: a short HTML page for browsers, the same sentence as text for the rest. */
 export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, message: string): void {
-  const html = (request.headers.accept ?? '').includes('text/html')
-  reply.code(status)
-  if (html) {
-    reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${status} ${STATUS_CODES[status] as string}</title></head>
-<body><p>${escapeHtml(message)}</p></body></html>
-`)
-  } else {
-    reply.type('text/plain; charset=utf-8').send(`${message}\n`)
-  }
+  const page = errorPage(request.headers.accept, status, message)
+  reply.code(status).type(page.type).send(page.body)
 }
 
 export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPolicy): void {

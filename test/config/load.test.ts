@@ -188,9 +188,11 @@ t.test('the validated config is frozen all the way down', async (t) => {
 })
 
 t.test('app.root and app.upstream are absent unless set', async (t) => {
-  t.same(load(t.testdir({})).config.app, {})
-  const dir = t.testdir({ 'config.yaml': 'app:\n  root: ./public\n  upstream: http://127.0.0.1:8001\n' })
-  t.same(load(dir).config.app, { root: join(dir, 'public'), upstream: 'http://127.0.0.1:8001/' })
+  const defaults = { userHeader: 'Remote-User', maxBodyMB: 500, responseTimeoutSeconds: 600, forwardClientAddress: false }
+  t.same(load(t.testdir({})).config.app, defaults)
+  const dir = t.testdir({ public: {}, 'config.yaml': 'app:\n  root: ./public\n' })
+  t.same(load(dir).config.app, { root: join(dir, 'public'), ...defaults })
+  t.same(load(t.testdir({ 'config.yaml': 'app:\n  upstream: http://127.0.0.1:8001/\n' })).config.app, { upstream: 'http://127.0.0.1:8001', ...defaults })
 })
 
 t.test('an explicit --configPath that does not exist is an error naming it', async (t) => {
