@@ -62,7 +62,7 @@ t.test('values are shown as config.yaml would hold them; secrets never', async (
 t.test('reads values from the nested config by key path', async (t) => {
   const { config } = loadConfig({ cwd: t.testdir({ 'config.yaml': 'app:\n  upstream: http://127.0.0.1:8001\n' }), env: {} })
   t.equal(valueAt(config, 'protocol.ipv4'), true)
-  t.equal(valueAt(config, 'app.upstream'), 'http://127.0.0.1:8001/')
+  t.equal(valueAt(config, 'app.upstream'), 'http://127.0.0.1:8001')
   t.equal(valueAt(config, 'app.root'), '', 'absent means not set')
-  t.match(configReport(config, undefined), /\napp\.upstream: http:\/\/127\.0\.0\.1:8001\/ +# config\.yaml:2\n/)
+  t.match(configReport(config, undefined), /\napp\.upstream: http:\/\/127\.0\.0\.1:8001 +# config\.yaml:2\n/)
 })

@@ -201,14 +201,14 @@ t.test('--install writes the unit, runs systemctl daemon-reload and says how to 
   ].join('\n'))
 })
 
-t.test('--root writes below another root and leaves systemd alone', async (t) => {
+t.test('--destdir writes below another root and leaves systemd alone', async (t) => {
   const top = t.testdir({ base: {}, root: {} })
   const [dir, root] = [join(top, 'base'), join(top, 'root')]
   const io = machine(dir, {}, { systemd: () => false })
   const file = join(root, 'etc', 'systemd', 'system', 'tavern.service')
-  t.same(await runCli(['service', '--install', '--name', 'tavern.service', '--root', root], io), { kind: 'exit', code: 0 }, io.err())
+  t.same(await runCli(['service', '--install', '--name', 'tavern.service', '--destdir', root], io), { kind: 'exit', code: 0 }, io.err())
   t.equal(value(parseUnit(readFileSync(file, 'utf8')), 'Service', 'User'), 'tester')
-  t.same(io.calls.map((c) => c.file), ['systemd-notify'], 'no systemctl under --root')
+  t.same(io.calls.map((c) => c.file), ['systemd-notify'], 'no systemctl under --destdir')
   t.equal(io.out(), [
     `Wrote ${file} (tavern-server for ${dir}, running as tester).`,
     `Not reloading systemd: the unit was written below ${root}. On the system that runs from it:`,
@@ -257,18 +257,18 @@ t.test('an existing unit with other content is kept unless --force', async (t) =
   const [dir, root] = [join(top, 'base'), join(top, 'root')]
   const file = join(root, 'etc', 'systemd', 'system', 'tavern-server.service')
   const io = machine(dir)
-  t.same(await runCli(['service', '--install', '--root', root], io), { kind: 'exit', code: 1 })
+  t.same(await runCli(['service', '--install', '--destdir', root], io), { kind: 'exit', code: 1 })
   t.match(io.err(), `\n${file} already exists with other content. Add --force to replace it, or choose another unit name with --name.\n`)
   t.equal(readFileSync(file, 'utf8'), '# mine\n')
   const forced = machine(dir)
-  t.same(await runCli(['service', '--install', '--root', root, '--force'], forced), { kind: 'exit', code: 0 })
+  t.same(await runCli(['service', '--install', '--destdir', root, '--force'], forced), { kind: 'exit', code: 0 })
   t.match(readFileSync(file, 'utf8'), /^# tavern-server for /)
 })
 
 t.test('a unit that cannot be written says why', async (t) => {
   const dir = t.testdir({ blocker: 'a file where a folder should be' })
   const io = machine(dir)
-  t.same(await runCli(['service', '--install', '--root', join(dir, 'blocker')], io), { kind: 'exit', code: 1 })
+  t.same(await runCli(['service', '--install', '--destdir', join(dir, 'blocker')], io), { kind: 'exit', code: 1 })
   t.match(io.err(), new RegExp(`^Cannot write ${join(dir, 'blocker')}/etc/systemd/system/tavern-server\\.service: ENOTDIR`, 'm'))
   t.notMatch(io.err(), 'sudo', 'not a permission problem: no advice about root')
 })
@@ -291,7 +291,7 @@ t.test('without systemd: says so, points at the README section, and gives this i
 })
 
 t.test('flags given as false, --debug, HTTPS files and a static folder are carried and kept readable', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'ssl:\n  enabled: true\n  certPath: /home/me/certs/cert.pem\n  keyPath: /home/me/certs/key.pem\napp:\n  root: /srv/site\n' })
+  const dir = t.testdir({ 'config.yaml': 'ssl:\n  enabled: true\n  certPath: /home/me/certs/cert.pem\n  keyPath: /home/me/certs/key.pem\napp:\n  root: ./site\n', site: {} })
   const io = machine(dir, {}, { userName: undefined, uid: 1234 })
   t.same(await runCli(['service', '--listen=false', '--no-whitelist', '--debug'], io), { kind: 'exit', code: 0 })
   const unit = parseUnit(io.out())
@@ -307,7 +307,7 @@ t.test('a relative XDG_CONFIG_HOME is ignored, as the XDG specification says', a
   t.same(await runCli(['service', '--install', '--user'], io), { kind: 'exit', code: 0 })
   t.match(io.out(), `Wrote ${join(home, '.config', 'systemd', 'user', 'tavern-server.service')}`)
   const noHome = machine(dir, {})
-  t.same(await runCli(['service', '--install', '--user', '--root', root], noHome), { kind: 'exit', code: 0 })
+  t.same(await runCli(['service', '--install', '--user', '--destdir', root], noHome), { kind: 'exit', code: 0 })
   t.match(noHome.out(), `Wrote ${join(root, homedir(), '.config', 'systemd', 'user', 'tavern-server.service')}`, 'no HOME: the account\'s home')
 })
 

@@ -30,7 +30,7 @@ t.test('app.root and app.upstream together: an error naming both keys, saying to
     message: /config\.yaml:2: app\.root and .*config\.yaml:3: app\.upstream are both set; choose one/
   })
   t.throws(() => load(t.testdir({ site: {}, 'config.yaml': 'app:\n  root: ./site\n' }), { 'app.upstream': { value: 'http://127.0.0.1:8001', flag: '--upstream' } }),
-    { message: /app\.root and --upstream are both set/ }, 'a flag is named as the flag')
+    { message: /app\.root and --upstream on the command line are both set/ }, 'a flag is named as the flag')
 })
 
 t.test('app.root must be a folder that exists', async (t) => {

@@ -45,10 +45,10 @@ function exposure (file: string): number {
   return Number(level[1])
 }
 
-t.test('service --install --root writes a unit that systemd-analyze accepts and rates as well sandboxed', { skip: noAnalyze }, async (t) => {
+t.test('service --install --destdir writes a unit that systemd-analyze accepts and rates as well sandboxed', { skip: noAnalyze }, async (t) => {
   const top = t.testdir({ base: { 'config.yaml': 'port: 8123\n' }, root: {} })
   const [dir, root] = [join(top, 'base'), join(top, 'root')]
-  const result = await runToExit(['service', '--install', '--root', root, '--run-as', 'tavern', '--listen'], { cwd: dir })
+  const result = await runToExit(['service', '--install', '--destdir', root, '--run-as', 'tavern', '--listen'], { cwd: dir })
   t.equal(result.code, 0, result.err)
   const file = join(root, 'etc', 'systemd', 'system', 'tavern-server.service')
   t.match(result.out, `Wrote ${file} (tavern-server for ${dir}, running as tavern).\n`)
@@ -56,7 +56,7 @@ t.test('service --install --root writes a unit that systemd-analyze accepts and 
   const level = exposure(file)
   t.ok(level <= 3.5, `exposure level ${level} (systemd's "OK" is below 4.0)`)
 
-  const user = await runToExit(['service', '--install', '--user', '--root', root], { cwd: dir, env: { HOME: '/home/me' } })
+  const user = await runToExit(['service', '--install', '--user', '--destdir', root], { cwd: dir, env: { HOME: '/home/me' } })
   t.equal(user.code, 0, user.err)
   verify(t, join(root, 'home', 'me', '.config', 'systemd', 'user', 'tavern-server.service'), true)
 })
@@ -68,8 +68,8 @@ t.test('contrib/tavern-server.service passes systemd-analyze, with the sandbox o
   verify(t, file)
   const level = exposure(file)
   t.ok(level <= 3.5, `exposure level ${level}`)
-  // --root: made for a system that runs systemd, whether or not this one does.
-  const generated = parseUnit((await runToExit(['service', '--run-as', 'tavern', '--root', dir], { cwd: dir })).out)
+  // --destdir: made for a system that runs systemd, whether or not this one does.
+  const generated = parseUnit((await runToExit(['service', '--run-as', 'tavern', '--destdir', dir], { cwd: dir })).out)
   const contrib = parseUnit(readFileSync(CONTRIB, 'utf8'))
   for (const [key, line] of generated.get('Service') ?? []) {
     if (/^(Protect|Private|Restrict|NoNew|Lock|SystemCall|UMask|RemoveIPC|Capability|Restart|Type|NotifyAccess|ExecReload|SyslogIdentifier)/.test(key) && key !== 'PrivateTmp' && key !== 'ProtectHome') {
@@ -136,7 +136,7 @@ t.test('the generated unit\'s ExecStart, as its user, in its sandbox, with a rea
   mkdirSync(base)
   writeFileSync(join(base, 'config.yaml'), 'listen: true\nlistenAddress:\n  ipv4: 127.0.0.1\n')
   chownSync(base, NOBODY, NOBODY)
-  const made = await runToExit(['service', '--run-as', 'nobody', '--port', '0', '--root', '/'], { cwd: base })
+  const made = await runToExit(['service', '--run-as', 'nobody', '--port', '0', '--destdir', '/'], { cwd: base })
   t.equal(made.code, 0, made.err)
   const unit = parseUnit(made.out)
   t.equal(value(unit, 'Service', 'Type'), 'notify')
@@ -242,7 +242,7 @@ t.test('a unit that cannot be written for lack of permission: the error names th
     t.comment('skipped: mount namespaces are not permitted here')
     return
   }
-  const result = await runToExit(['service', '--install', '--root', root, '--run-as', 'tavern'], { cwd: join(dir, 'base'), prefix: readOnly })
+  const result = await runToExit(['service', '--install', '--destdir', root, '--run-as', 'tavern'], { cwd: join(dir, 'base'), prefix: readOnly })
   t.equal(result.code, 1)
   t.match(result.err, /Cannot write \S+tavern-server\.service: EROFS: read-only file system, .* Run it as root \(sudo tavern-server service --install\), or add --user for a service of your own\./)
 })

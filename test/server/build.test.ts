@@ -72,7 +72,7 @@ t.test('the home page says who you are, where you connect from, what let you in,
 
   const listed = await testApp(t, { whitelist: ['127.0.0.0/8'] })
   t.match((await listed.app.inject({ url: '/', remoteAddress: '127.0.0.5' })).body,
-    /No password needed\.<\/p>\n<p>You are connected from <strong>127\.0\.0\.5<\/strong>: your address as this server sees it\.<\/p>\n<p>Admitted by the whitelist entry <code>127\.0\.0\.0\/8<\/code> \(.*config\.yaml whitelist\[0\]\)\./)
+    /No password needed\.<\/p>\n<p>You are connected from <strong>127\.0\.0\.5<\/strong>: your address as this server sees it\.<\/p>\n<p>Admitted by the whitelist entry <code>127\.0\.0\.0\/8<\/code> \(.*config\.yaml:\d+ whitelist entry 1\)\./)
 
   const basic = { authorization: `Basic ${Buffer.from('Zoë <b>:pw').toString('base64')}` }
   const user = await testApp(t, { basicAuthMode: true, basicAuthUser: { username: 'Zoë <b>', password: 'pw' } })

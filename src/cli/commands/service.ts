@@ -33,7 +33,7 @@ interface ServiceOptions {
   user?: true
   name?: string
   runAs?: string
-  root?: string
+  destdir?: string
   force?: true
 }
 
@@ -188,12 +188,12 @@ export function registerService (program: Command, { io, finish }: CommandContex
     .option('--user', 'a service for your own systemd user manager, which needs no root')
     .option('--name <name>', 'the unit name (default: tavern-server)', unitName)
     .option('--run-as <user>', 'the user the server runs as (default: you; under sudo, the user who called sudo)', userName)
-    .option('--root <dir>', 'write the unit below this folder as if it were / (for system images and tests): systemd is neither checked nor reloaded')
+    .option('--destdir <dir>', 'write the unit below this folder as if it were / (for system images and tests): systemd is neither checked nor reloaded')
     .option('--force', 'replace a unit file that has other content')
     .action(async (options: ServiceOptions, command: Command) => {
       const parsed = parsedFlags(command)
       const args = serverArgs(parsed, io.cwd)
-      const root = options.root === undefined ? undefined : resolve(io.cwd, options.root)
+      const root = options.destdir === undefined ? undefined : resolve(io.cwd, options.destdir)
       if (root === undefined && !io.host.systemd()) {
         const baseDir = dirname(resolve(io.cwd, parsed.configPath ?? 'config.yaml'))
         const example = startAtBoot(io.host.platform, { node: io.host.execPath, script: SCRIPT, args, baseDir })
