@@ -23,7 +23,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.js', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.js', 'bench/**/*.ts', 'scripts/**/*.js'],
     rules: { 'no-console': 'off' }
   }
 )

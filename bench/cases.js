@@ -5,7 +5,8 @@
  * A case:
  *   name      the row's label
  *   baseline  the bare Fastify server it is compared with: 'http' (default), 'httpBasic' (the same
- *             request with the cases' Authorization header) or 'tls'
+ *             request with the cases' Authorization header), 'httpSession' (a Cookie header of a
+ *             session's size) or 'tls'
  *   needs     fixtures it uses (lib/fixtures.js): passwordHash, tls, bigWhitelist
  *   config    config.yaml keys over the shipped defaults, or a function of the fixtures
  *   flags     extra command-line flags, a function of the fixtures (`--port 0` is always given)
@@ -19,6 +20,10 @@
  *   accounts  handles of accounts to add (`tavern-server users add`, PASSWORD) before the first start
  *   session   log in as this handle once started: the client sends the session cookie (the server
  *             keeps one port across restarts, since the cookie's name carries it)
+ *   smoke     true: part of `--smoke` (the test suite's run). The smoke cases together use every
+ *             baseline, every fixture, a target of another case, credentials, accounts and a
+ *             session, TLS, the flood, the login burst and the memory figures, so the harness runs
+ *             every part of itself in seconds.
  *
  * Measured route: GET /robots.txt (26 bytes), which tavern-server and the baseline answer
  * identically, and which sits behind the whole gate. (/healthz needs no password, so it would not
@@ -63,18 +68,21 @@ export const BURST_USER = 'burst'
 export const CASES = [
   {
     name: 'no access control',
+    smoke: true,
     config: { whitelistMode: false },
     checks: [{ from: '127.0.0.2', status: 200, means: 'nothing should refuse it' }],
     target: { min: 0.85 }
   },
   {
     name: 'whitelist, 1 entry',
+    smoke: true,
     config: { ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'] },
     checks: [OFF_WHITELIST],
     target: { min: 0.85 }
   },
   {
     name: 'whitelist, 100,000 entries',
+    smoke: true,
     needs: ['bigWhitelist'],
     config: ({ bigWhitelist }) => ({ ...REMOTE, whitelistMode: true, whitelist: bigWhitelist.entries }),
     checks: [OFF_WHITELIST],
@@ -82,6 +90,7 @@ export const CASES = [
   },
   {
     name: 'Basic auth, hashed password',
+    smoke: true,
     baseline: 'httpBasic',
     needs: ['passwordHash'],
     config: (fixtures) => ({ ...REMOTE, whitelistMode: false, ...hashedBasic(fixtures) }),
@@ -100,6 +109,7 @@ export const CASES = [
   },
   {
     name: 'valid session',
+    smoke: true,
     baseline: 'httpSession',
     accounts: [USER, BURST_USER],
     session: USER,
@@ -118,6 +128,7 @@ export const CASES = [
   },
   {
     name: 'TLS',
+    smoke: true,
     baseline: 'tls',
     needs: ['tls'],
     config: { whitelistMode: false },
@@ -148,4 +159,21 @@ export const LOGIN_BURST = {
   logins: 200,
   quickLogins: 10,
   target: { p99Ms: 50 }
+}
+
+/**
+ * The app behind the gate: tavern-server with whitelist + Basic auth in front of a small app
+ * (bench/upstream-server.js), beside the same proxy code in bare Fastify (no gate) and nginx
+ * (allow/deny, auth_basic, proxy_pass to the same app). Run alone with --only proxied.
+ */
+export const APP = {
+  name: 'proxied',
+  config: (fixtures, upstream) => ({ ...REMOTE, whitelistMode: true, whitelist: ['127.0.0.1'], ...hashedBasic(fixtures), app: { upstream } }),
+  headers: () => basic(USER, PASSWORD),
+  checks: [OFF_WHITELIST, NO_CREDENTIALS],
+  target: { min: 0.9 },
+  /** Time from the app writing an event to the client reading it, through the gate, less direct. */
+  streaming: { intervalMs: 10, events: { full: 1000, quick: 50 }, target: { addedP99Ms: 2 } },
+  /** Event streams held open at once through the gate. */
+  streams: { count: 1000, intervalMs: 1000, events: 3 }
 }

@@ -2,11 +2,17 @@
  * `npm run bench`: tavern-server beside bare Fastify on this machine, in one run.
  *
  *   npm run bench                       full run (a few minutes); writes bench/results.md
- *   node bench/run.js --quick           one short round, to see that everything runs (or BENCH_QUICK=1)
- *   node bench/run.js --out file.md     write the report there (quick and --only runs write none
+ *   node bench/run.js --quick           one short round of every case, to see that everything runs (or BENCH_QUICK=1)
+ *   node bench/run.js --smoke           seconds: the cases marked smoke in cases.js (together they run every
+ *                                       part of the harness), very short loads; what the test suite runs
+ *   node bench/run.js --out file.md     write the report there (quick, smoke and --only runs write none
  *                                       unless asked, so bench/results.md is always a full run)
  *   node bench/run.js --load autocannon use autocannon even when wrk is installed
+ *                                       (a full run installs wrk first when it can: bench/setup.js)
+ *   npm run bench:setup                 install wrk, openssl and taskset if missing (apt-get, as root)
  *   node bench/run.js --only TLS        only the cases whose name contains this (and their baselines)
+ *                                       --only proxied: only the app behind the gate
+ *   node bench/run.js --skip proxied    leave out the cases (or the app section) whose name contains this
  *   node bench/run.js --keep            keep the temporary base directories, certificates and lists
  *   node bench/run.js --bin other/bin/tavern-server.js   measure another build of the command
  *
@@ -17,13 +23,15 @@ import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { BASELINES, CASES, FLOOD, LOGIN_BURST, PASSWORD, ROUTE } from './cases.js'
+import { APP, BASELINES, CASES, FLOOD, LOGIN_BURST, PASSWORD, ROUTE } from './cases.js'
 import { createAccounts, freePort, sessionCookie } from './lib/accounts.js'
+import { measureApp } from './lib/app-bench.js'
 import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
 import { loginBurstCheck } from './lib/login-burst.js'
 import { headToHead } from './lib/head-to-head.js'
 import { chooseLoadGenerator, runLoad } from './lib/load.js'
+import { ensureTools } from './setup.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
 import { fetchOnce, precheck } from './lib/precheck.js'
 import { cpuMs, detectPinning, residentMb, runToEnd } from './lib/processes.js'
@@ -31,9 +39,16 @@ import { markdown } from './lib/report.js'
 import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_BIN, writeConfig } from './lib/servers.js'
 import { median, ratios } from './lib/stats.js'
 
+/**
+ * Durations in seconds. `flood` is how long the valid client is timed in each phase of the
+ * wrong-password flood; the flood itself runs `floodMargin` seconds longer, so it covers the
+ * whole measurement. A warm-up of 0 is skipped.
+ */
 const PLANS = {
-  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, whitelistSize: 100_000 },
-  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, whitelistSize: 100_000 }
+  full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, floodMargin: 2, whitelistSize: 100_000 },
+  quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, floodMargin: 2, whitelistSize: 100_000 },
+  // Proves the harness works, nothing more: what `npm test` runs (test/bench/run.test.ts).
+  smoke: { rounds: 1, duration: 0.25, warmup: 0, connections: 4, headToHead: { rounds: 1, duration: 0.25, warmup: 0, connections: 4 }, starts: 1, bigStarts: 1, compileRuns: 1, flood: 0.25, floodMargin: 0.5, whitelistSize: 2_000 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }
 const START_TIMEOUT_MS = 60_000
@@ -41,15 +56,18 @@ const START_TIMEOUT_MS = 60_000
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    smoke: { type: 'boolean', default: false },
     out: { type: 'string' },
     load: { type: 'string' },
     only: { type: 'string' },
+    skip: { type: 'string' },
     keep: { type: 'boolean', default: false },
     bin: { type: 'string' }
   }
 })
-const plan = { ...(options.quick ? PLANS.quick : PLANS.full), quick: options.quick }
-const partial = options.quick || options.only !== undefined || options.bin !== undefined
+const mode = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full'
+const plan = { ...PLANS[mode], mode, quick: mode !== 'full' }
+const partial = mode !== 'full' || options.only !== undefined || options.skip !== undefined || options.bin !== undefined
 const outFile = options.out ?? (partial ? undefined : join(ROOT, 'bench', 'results.md'))
 const bin = options.bin === undefined ? TAVERN_BIN : resolvePath(options.bin)
 
@@ -131,7 +149,7 @@ async function measureRounds (targets, { load, pinning }) {
           await target.server.proc.stop()
           target.server = await target.launch()
         }
-        await run(target, plan.warmup)
+        if (plan.warmup > 0) await run(target, plan.warmup)
         target.runs[round] = await run(target, plan.duration)
       } catch (error) {
         target.runs[round] = { rps: Number.NaN, p50: Number.NaN, p99: Number.NaN, cpuUs: Number.NaN, errors: 0 }
@@ -292,16 +310,44 @@ async function startTimes ({ dir, fixtures, pinning }) {
   return result
 }
 
+/** Prints the report, and writes it to the output file when there is one. */
+function write (report) {
+  process.stdout.write(report)
+  if (outFile !== undefined) {
+    writeFileSync(outFile, report)
+    log(`wrote ${outFile}`)
+  }
+}
+
 async function main () {
+  // A full run needs wrk (autocannon is a Node.js client, heavier than the servers it drives);
+  // shorter runs take whichever load generator is there.
+  if (mode === 'full' && options.load === undefined) ensureTools({ log })
   const machine = describeMachine()
   const pinning = detectPinning()
   const load = chooseLoadGenerator(options.load)
   const dir = mkdtempSync(join(tmpdir(), 'tavern-bench-'))
   const fixtures = new Fixtures({ dir, plan, password: PASSWORD, bin })
   const context = { dir, fixtures, pinning }
-  log(`${plan.quick ? 'quick' : 'full'} run; ${load.name} ${load.version}; ${pinning === undefined ? 'no CPU pinning' : 'servers on CPU 0, load on CPU 1'}; files in ${dir}`)
+  log(`${mode} run; ${load.name} ${load.version}; ${pinning === undefined ? 'no CPU pinning' : 'servers on CPU 0, load on CPU 1'}; files in ${dir}`)
 
-  const cases = CASES.filter((c) => options.only === undefined || c.name.includes(options.only))
+  const chosen = (name) => (options.only === undefined || name.includes(options.only)) && (options.skip === undefined || !name.includes(options.skip))
+  const cases = CASES.filter((c) => chosen(c.name) && (mode !== 'smoke' || c.smoke === true))
+  // The app behind the gate has its own smoke test (test/bench/app.test.ts, with --only proxied).
+  const runApp = chosen(APP.name) && (mode !== 'smoke' || options.only !== undefined)
+  const appMeasures = () => measureApp(APP, { dir, fixtures, plan, pinning, load, bin, route: ROUTE, log })
+    .catch((error) => ({ reason: error.message, rows: [], spec: APP }))
+  if (cases.length === 0 && runApp) {
+    try {
+      log('the app behind the gate')
+      const app = await appMeasures()
+      machine.loadAfter = loadAverage()
+      write(markdown({ machine, plan, load, pinning, route: ROUTE, app }))
+    } finally {
+      if (!options.keep) rmSync(dir, { recursive: true, force: true })
+    }
+    return
+  }
   const usedBaselines = new Set(cases.map((c) => c.baseline ?? 'http'))
   usedBaselines.add('http')
   const newTarget = (name, spec, baseline) => ({ name, spec, baseline, runs: [] })
@@ -350,14 +396,14 @@ async function main () {
     Object.assign(startup, { rssStart: open?.rssStart, rssAfter: open?.rssAfter, bareRssStart: bare.rssStart, bareRssAfter: bare.rssAfter })
     startup.rssPass = Number.isFinite(startup.rssStart) ? startup.rssStart < TARGETS.rssMb : undefined
 
+    let app
+    if (runApp) {
+      log('the app behind the gate')
+      app = await appMeasures()
+    }
     const throughput = all.map((t) => summarise(t, byName, baselines))
     machine.loadAfter = loadAverage()
-    const report = markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood, burst })
-    process.stdout.write(report)
-    if (outFile !== undefined) {
-      writeFileSync(outFile, report)
-      log(`wrote ${outFile}`)
-    }
+    write(markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood, burst, app }))
   } finally {
     await Promise.all(all.map((t) => t.server?.proc.stop()))
     if (!options.keep) rmSync(dir, { recursive: true, force: true })

@@ -2,6 +2,8 @@
  * The error catalogue. Every failure a user can meet at start-up is one of these codes; the message
  * says what failed, where, and how to fix it, and the original error travels as `cause`.
  * Codes read TVS_ERR_<AREA>_<WHAT>; test/errors.test.ts keeps the catalogue from drifting.
+ * A message naming one of our commands takes it as an argument (commandLine() of
+ * src/invocation.ts), so it reads the way the user started the program.
  */
 import createError from '@fastify/error'
 
@@ -10,9 +12,9 @@ function define<A extends unknown[]> (code: `TVS_ERR_${string}`, message: string
   return createError<[...A, { cause: unknown }?]>(code, message, status)
 }
 
-export const TVS_ERR_CONFIG_YAML = define<[file: string, line: number, column: number, reason: string]>(
+export const TVS_ERR_CONFIG_YAML = define<[file: string, line: number, column: number, reason: string, excerpt: string]>(
   'TVS_ERR_CONFIG_YAML',
-  '%s:%d:%d: YAML syntax error: %s. Fix the file at that line and column.'
+  '%s:%d:%d: YAML syntax error: %s.%s'
 )
 export const TVS_ERR_CONFIG_READ = define<[file: string, reason: string]>(
   'TVS_ERR_CONFIG_READ',
@@ -59,13 +61,17 @@ export const TVS_ERR_LISTEN_NO_FAMILY = define<[reason: string]>(
   'No address family to listen on: %s. Set protocol.ipv4 or protocol.ipv6 to true in config.yaml (or use --enableIPv4 / --enableIPv6).'
 )
 
-export const TVS_ERR_TLS_MISSING = define<[files: string, configPath: string]>(
+export const TVS_ERR_TLS_MISSING = define<[files: string, cert: string, configPath: string]>(
   'TVS_ERR_TLS_MISSING',
-  'HTTPS is on, but %s. Run tavern-server cert (with the same --configPath, --certPath and --keyPath, if you use them) to make a self-signed certificate for this computer, or set ssl.certPath and ssl.keyPath in %s (or --certPath and --keyPath) to your files.'
+  'HTTPS is on, but %s. Run %s (with the same --configPath, --certPath and --keyPath, if you use them) to make a self-signed certificate for this computer, or set ssl.certPath and ssl.keyPath in %s (or --certPath and --keyPath) to your files.'
 )
 export const TVS_ERR_TLS_UNREADABLE = define<[what: string, file: string, user: string, reason: string]>(
   'TVS_ERR_TLS_UNREADABLE',
   'Cannot read the TLS %s file %s as %s, the user the server runs as: %s. Give that user read access (for a key: make it the owner, mode 0600, rather than opening the file to everyone), or run the server as the owner of the file.'
+)
+export const TVS_ERR_TLS_FOLDER = define<[what: string, path: string, key: string, flag: string, holds: string]>(
+  'TVS_ERR_TLS_FOLDER',
+  'The TLS %s path %s is a folder, not a file. Set %s (or %s) to the file itself%s.'
 )
 export const TVS_ERR_TLS_BAD_CERT = define<[file: string, reason: string]>(
   'TVS_ERR_TLS_BAD_CERT',
@@ -83,21 +89,21 @@ export const TVS_ERR_TLS_PASSPHRASE_WRONG = define<[file: string]>(
   'TVS_ERR_TLS_PASSPHRASE_WRONG',
   'The passphrase for the TLS key %s is wrong. Check TAVERN_SSL_KEYPASSPHRASE, ssl.keyPassphrase or --keyPassphrase, whichever you set.'
 )
-export const TVS_ERR_TLS_KEY_MISMATCH = define<[key: string, cert: string]>(
+export const TVS_ERR_TLS_KEY_MISMATCH = define<[key: string, cert: string, certForce: string]>(
   'TVS_ERR_TLS_KEY_MISMATCH',
-  'The TLS key %s does not belong to the certificate %s. Use the key made together with this certificate (for Let\'s Encrypt, privkey.pem beside fullchain.pem), or make a new pair with tavern-server cert --force.'
+  'The TLS key %s does not belong to the certificate %s. Use the key made together with this certificate (for Let\'s Encrypt, privkey.pem beside fullchain.pem), or make a new pair with %s.'
 )
-export const TVS_ERR_TLS_EXPIRED = define<[file: string, date: string]>(
+export const TVS_ERR_TLS_EXPIRED = define<[file: string, date: string, certForce: string]>(
   'TVS_ERR_TLS_EXPIRED',
-  'The TLS certificate %s expired on %s. Renew it, or make a new self-signed one with tavern-server cert --force.'
+  'The TLS certificate %s expired on %s. Renew it, or make a new self-signed one with %s.'
 )
-export const TVS_ERR_TLS_REJECTED = define<[cert: string, key: string, reason: string]>(
+export const TVS_ERR_TLS_REJECTED = define<[cert: string, key: string, reason: string, certForce: string]>(
   'TVS_ERR_TLS_REJECTED',
-  'The TLS certificate %s with the key %s cannot be used: %s. Make a new pair (tavern-server cert --force makes one that works).'
+  'The TLS certificate %s with the key %s cannot be used: %s. Make a new pair (%s makes one that works).'
 )
-export const TVS_ERR_TLS_CERT_EXISTS = define<[files: string]>(
+export const TVS_ERR_TLS_CERT_EXISTS = define<[files: string, cert: string]>(
   'TVS_ERR_TLS_CERT_EXISTS',
-  '%s. tavern-server cert does not replace an existing certificate or key; add --force to replace them (devices that accepted the old certificate will warn once more).'
+  '%s. %s does not replace an existing certificate or key; add --force to replace them (devices that accepted the old certificate will warn once more).'
 )
 export const TVS_ERR_TLS_CERT_WRITE = define<[file: string, reason: string]>(
   'TVS_ERR_TLS_CERT_WRITE',
@@ -118,9 +124,38 @@ export const TVS_ERR_ACCESS_LOG = define<[file: string, reason: string]>(
   'Cannot open the access log %s: %s. Set logging.accessLogPath to a writable file, or logging.enableAccessLog: false.'
 )
 
-export const TVS_ERR_AUTH_HASH = define<[file: string]>(
+export const TVS_ERR_AUTH_HASH = define<[file: string, hashPassword: string]>(
   'TVS_ERR_AUTH_HASH',
-  'basicAuthUser.password in %s starts with $scrypt$ but is not a hash tavern-server can check. Paste the whole line printed by `tavern-server hash-password`, or a plain password.'
+  'basicAuthUser.password in %s starts with $scrypt$ but is not a hash tavern-server can check. Paste the whole line printed by `%s`, or a plain password.'
+)
+export const TVS_ERR_CONFIG_ENV_ONLY = define<[problem: string]>(
+  'TVS_ERR_CONFIG_ENV_ONLY',
+  '%s'
+)
+
+export const TVS_ERR_SERVICE_NO_SYSTEMD = define<[readme: string, example: string]>(
+  'TVS_ERR_SERVICE_NO_SYSTEMD',
+  'This computer does not run systemd, so tavern-server service cannot make a service here. To start tavern-server by itself after a reboot without systemd (a crontab @reboot line, Termux:Boot on Android, the Windows Task Scheduler), see "Start at boot without systemd" in %s.%s'
+)
+export const TVS_ERR_SERVICE_ROOT_USER = define<[problem: string]>(
+  'TVS_ERR_SERVICE_ROOT_USER',
+  '%s'
+)
+export const TVS_ERR_SERVICE_FLAG = define<[problem: string]>(
+  'TVS_ERR_SERVICE_FLAG',
+  '%s'
+)
+export const TVS_ERR_SERVICE_EXISTS = define<[file: string]>(
+  'TVS_ERR_SERVICE_EXISTS',
+  '%s already exists with other content. Add --force to replace it, or choose another unit name with --name.'
+)
+export const TVS_ERR_SERVICE_WRITE = define<[file: string, reason: string, hint: string]>(
+  'TVS_ERR_SERVICE_WRITE',
+  'Cannot write %s: %s.%s'
+)
+export const TVS_ERR_SERVICE_RELOAD = define<[file: string, command: string, reason: string]>(
+  'TVS_ERR_SERVICE_RELOAD',
+  'Wrote %s, but `%s` failed: %s. Run it yourself once systemd can be reached, then enable and start the service.'
 )
 export const TVS_ERR_CLI_INPUT = define<[problem: string]>(
   'TVS_ERR_CLI_INPUT',

@@ -39,7 +39,7 @@ export async function floodCheck (target, { plan, pinning, route, flood }) {
   result.rows.push({ label: 'alone', ...(await probe()), targeted: false })
 
   for (const [label, sources] of [['during a flood from 127.0.0.2', 'one'], ['during a flood from 65,536 addresses', 'many']]) {
-    const spec = { url, connections: FLOODERS, duration: plan.flood + 2, headers: flood.wrongHeaders, sources, from: '127.0.0.2' }
+    const spec = { url, connections: FLOODERS, duration: plan.flood + plan.floodMargin, headers: flood.wrongHeaders, sources, from: '127.0.0.2' }
     const flooder = launch('nice', ['-n', '19', process.execPath, FLOOD_WORKER, JSON.stringify(spec)], { cpu: pinning?.load })
     await flooder.waitFor(/flooding\n/, 30_000)
     const measured = await probe()

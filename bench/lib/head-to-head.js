@@ -65,7 +65,7 @@ export async function headToHead (reference, challenger, { load, plan, pinning, 
   for (let round = 0; round < plan.rounds; round++) {
     for (const target of pair) target.server = await target.launch()
     try {
-      await together(pair, { ...options, duration: plan.warmup })
+      if (plan.warmup > 0) await together(pair, { ...options, duration: plan.warmup })
       const [ref, ch] = await together(pair, { ...options, duration: plan.duration })
       const busy = ref.share + ch.share
       rounds.push({

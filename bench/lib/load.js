@@ -37,7 +37,8 @@ export async function runLoad (generator, { url, connections, duration, headers 
   let result
   if (generator.name === 'wrk') {
     const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
-    const run = await runToEnd('wrk', ['-t1', `-c${connections}`, `-d${duration}s`, '-s', WRK_REPORT, ...headerArgs, url], { cpu })
+    // wrk counts whole seconds.
+    const run = await runToEnd('wrk', ['-t1', `-c${connections}`, `-d${Math.max(1, Math.ceil(duration))}s`, '-s', WRK_REPORT, ...headerArgs, url], { cpu })
     const json = parseJsonLine(run.out)
     if (run.code !== 0 || json === undefined) throw new Error(`wrk failed (${run.code}): ${lastLine(run.err) || lastLine(run.out)}`)
     result = {

@@ -127,11 +127,49 @@ function floodTable (results) {
     : [num(r.flood.rps), statuses(r.flood.statuses)])
 }
 
+/** The app behind the gate: proxied throughput beside the same proxy without the gate and nginx, streams. */
+function appSection (app) {
+  if (app.reason !== undefined) return `## The app behind the gate\n\nNot measured: ${app.reason}.\n`
+  const { spec } = app
+  const rows = app.rows.map((r, i) => {
+    if (r.reason !== undefined) return [r.name, `not measured: ${r.reason}`, DASH, DASH, DASH, DASH, DASH, DASH, i === 0 ? `≥ ${spec.target.min} × the same proxy` : DASH, DASH]
+    const h2h = i === 0 ? h2hCell(app.headToHead.bare, 'the same proxy') : i === 2 ? h2hCell(app.headToHead.nginx, 'nginx (tavern-server over nginx)') : DASH
+    return [r.name, num(r.rps), ms(r.p50), ms(r.p99), num(r.cpuUs, 1), num(r.errors), r.ratio === undefined ? '1 (baseline)' : `${num(r.ratio, 2)} × the same proxy`, h2h,
+      i === 0 ? `≥ ${spec.target.min} × the same proxy` : DASH, i === 0 ? verdict(app.target.pass) : DASH]
+  })
+  const st = app.streaming
+  const streaming = st.reason !== undefined
+    ? `not measured: ${st.reason}`
+    : `${ms(st.gated.p99)} ms through the gate, ${ms(st.direct.p99)} ms directly: ${ms(st.addedP99)} ms added (p50 ${ms(st.gated.p50)} against ${ms(st.direct.p50)} ms; ${st.gated.n} events, one every ${spec.streaming.intervalMs} ms)`
+  const held = app.streams
+  const streams = held.reason !== undefined
+    ? `not measured: ${held.reason}`
+    : `${num(held.held)} of ${num(held.count)} held at once, ${num(held.completed)} completed, ${num(held.errors)} errors; tavern-server RSS ${num(held.rssBefore)} MB before, ${num(held.rssHolding)} MB while holding them`
+  return `## The app behind the gate
+
+\`GET ${'/robots.txt'}\` proxied to a small app (\`bench/upstream-server.js\`, plain Node), the client sending the
+case's credentials to all three. tavern-server runs the whole gate (whitelist + Basic auth, hashed
+password) in front of its proxy; the baseline is the same proxy code in bare Fastify with no gate
+(\`bench/proxy-baseline-server.js\`); nginx does allow/deny, auth_basic and proxy_pass with keep-alive
+to the app, in one process. Same rounds and head-to-head method as above.
+
+${table(['server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors', 'ratio, one after the other', 'ratio, head to head', 'target', 'result'], rows)}
+
+${table(['measure', 'result', 'target', 'result'], [
+    ['streaming: time from the app writing a chunk to the client reading it, p99', streaming, `< ${spec.streaming.target.addedP99Ms} ms added`, verdict(st.pass)],
+    [`${num(spec.streams.count)} event streams open at once through the gate`, streams, 'all held', verdict(held.pass)]
+  ])}
+`
+}
+
 function summary (results) {
+  const app = results.app
   const verdicts = [
-    ...results.throughput.filter((t) => t.target !== undefined).map((t) => t.reason === undefined ? t.target.pass : undefined),
-    results.startup.startPass, results.startup.rssPass, results.startup.compilePass,
-    ...[results.flood, results.burst].flatMap((check) => check.reason === undefined ? check.rows.filter((r) => r.targeted).map((r) => r.pass) : [undefined])
+    ...(results.throughput ?? []).filter((t) => t.target !== undefined).map((t) => t.reason === undefined ? t.target.pass : undefined),
+    ...(results.startup === undefined ? [] : [results.startup.startPass, results.startup.rssPass, results.startup.compilePass]),
+    ...[results.flood, results.burst].filter((check) => check !== undefined)
+      .flatMap((check) => check.reason === undefined ? check.rows.filter((r) => r.targeted).map((r) => r.pass) : [undefined]),
+    ...(app === undefined ? [] : app.reason !== undefined ? [undefined, undefined, undefined] : [app.target.pass, app.streaming.pass, app.streams.pass])
   ]
   const count = (v) => verdicts.filter((x) => x === v).length
   return `Targets: ${count(true)} hold, ${count(false)} fail, ${count(undefined)} not measured.`
@@ -140,8 +178,12 @@ function summary (results) {
 /** The whole report. */
 export function markdown (results) {
   const { machine: m, plan, load, pinning } = results
-  const quick = plan.quick ? ' (quick mode: one short round, not for quoting)' : ''
-  return `# Benchmark results${quick}
+  const label = {
+    full: '',
+    quick: ' (quick mode: one short round, not for quoting)',
+    smoke: ' (smoke mode: a few of the cases, fractions of a second each, to prove the harness runs; not for quoting)'
+  }[plan.mode]
+  return `# Benchmark results${label}
 
 Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 
@@ -175,7 +217,7 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
 - A case is measured only after its precheck proves the gate active (an address off the whitelist
   gets 403, a request without credentials 401, the TLS handshake verifies against the case's CA).
 
-## Throughput
+${results.throughput === undefined ? '' : `## Throughput
 
 ${throughputTable(results)}
 
@@ -197,6 +239,7 @@ ${results.burst.method}
 
 ${burstTable(results)}
 
-${summary(results)}
+`}${results.app === undefined ? '' : `${appSection(results.app)}
+`}${summary(results)}
 `
 }

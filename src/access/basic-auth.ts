@@ -6,6 +6,7 @@
  */
 import { hash, randomBytes } from 'node:crypto'
 import { TVS_ERR_AUTH_HASH } from '../errors.js'
+import { commandLine } from '../invocation.js'
 import { BoundedMap } from '../log/bounded.js'
 import { looksHashed, parseHash, sameText, verifyHash } from './password-hash.js'
 import type { ScryptHash } from './password-hash.js'
@@ -51,7 +52,7 @@ export class BasicAuthChecker {
   /** Replaces the credentials and forgets every remembered login; throws TVS_ERR_AUTH_HASH. */
   update ({ username, password }: Credentials): void {
     const hash = looksHashed(password) ? parseHash(password) : undefined
-    if (looksHashed(password) && hash === undefined) throw new TVS_ERR_AUTH_HASH(this.source)
+    if (looksHashed(password) && hash === undefined) throw new TVS_ERR_AUTH_HASH(this.source, commandLine('hash-password'))
     this.#username = username
     this.#hash = hash
     this.#plain = hash === undefined ? password : undefined

@@ -63,10 +63,11 @@ export function createSystemProbe (root = '/'): ContainerProbe {
 export const systemProbe = createSystemProbe()
 
 /**
- * The Docker host addresses to admit, and the start-up lines that say so.
- * @example const { rules, lines } = await dockerHostRules(systemProbe)
+ * The Docker host addresses to admit, and the start-up lines that say so, each ending in what to
+ * do about it (`configPath` is where whitelistDockerHosts is set).
+ * @example const { rules, lines } = await dockerHostRules(systemProbe, '/srv/config.yaml')
  */
-export async function dockerHostRules (probe: ContainerProbe): Promise<{ rules: RuleSource[], lines: string[] }> {
+export async function dockerHostRules (probe: ContainerProbe, configPath: string): Promise<{ rules: RuleSource[], lines: string[] }> {
   if (!probe.inContainer()) return { rules: [], lines: [] }
   const found = new Map<string, string>()
   const gateway = probe.defaultGateway()
@@ -75,14 +76,18 @@ export async function dockerHostRules (probe: ContainerProbe): Promise<{ rules: 
     for (const address of await probe.resolve(name)) if (!found.has(address)) found.set(address, name)
   }
   if (found.size === 0) {
-    return { rules: [], lines: ['Running in a container, but no Docker host address was found (no default gateway; host.docker.internal does not resolve).'] }
+    return {
+      rules: [],
+      lines: ['Running in a container, but no Docker host address was found (no default gateway; host.docker.internal does not resolve). ' +
+        'If a browser on the host computer is refused, add the address its Forbidden message names to the whitelist.']
+    }
   }
   const rules = [...found].map(([entry, what]) => ({ entry, source: `whitelistDockerHosts (${what})` }))
   return {
     rules,
     lines: [
       `Running in a container: also admitting the Docker host ${[...found].map(([a, what]) => `${a} (${what})`).join(', ')}.`,
-      'On Docker Desktop that address stands for every device on your network; set whitelistDockerHosts: false to admit only the whitelist.'
+      `On Docker Desktop that address stands for every device on your network; to admit only the whitelist, set whitelistDockerHosts: false in ${configPath}.`
     ]
   }
 }

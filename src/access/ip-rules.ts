@@ -8,6 +8,7 @@
  * (::ffff:192.168.0.5, ::ffff:192.168.0.0/120), which match the plain IPv4 client.
  */
 import { TVS_ERR_ACCESS_INVALID_ENTRY } from '../errors.js'
+import { commandLine } from '../invocation.js'
 import { formatAddress, nextV6, parseAddress, parseV4, parseV6, prefixV6, unmapV6, V4_END, V6_END } from './ip-address.js'
 import type { Address } from './ip-address.js'
 import { scanEntry } from './ip-scan.js'
@@ -149,7 +150,7 @@ function hint (entry: string): string | undefined {
   if (entry.includes('%')) return 'IPv6 zone ids (%eth0) are not supported; write the address without them'
   if (/^\[.*\]$/.test(entry)) return `write IPv6 addresses without brackets: ${entry.slice(1, -1)}`
   if (!entry.includes(':') && /[g-z]/i.test(entry)) {
-    return 'host names are not supported; write the device\'s IP address (tavern-server check-access shows what the server sees)'
+    return `host names are not supported; write the device's IP address (${commandLine('check-access <ip>')} tells whether the server admits an address)`
   }
   return undefined
 }

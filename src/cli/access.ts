@@ -3,7 +3,7 @@
  * whitelist (whitelist.txt or the config key, plus Docker hosts), Basic auth with its limits,
  * the access log; and keeps them current when the files change or on SIGHUP.
  */
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { BasicAuthChecker } from '../access/basic-auth.js'
 import { AccountBasicChecker } from '../accounts/account-basic.js'
 import { PasswordCheck } from '../accounts/password-check.js'
@@ -15,9 +15,12 @@ import { createHostGuard, ownHostNames } from '../access/host-guard.js'
 import { compileIpRules } from '../access/ip-rules.js'
 import type { IpMatcher, RuleSource } from '../access/ip-rules.js'
 import { looksHashed } from '../access/password-hash.js'
-import { compileWhitelist, WHITELIST_FILE } from '../access/whitelist.js'
+import { compileWhitelist, describeWhitelist, forbiddenAdvice, WHITELIST_FILE } from '../access/whitelist.js'
+import type { Whitelist } from '../access/whitelist.js'
 import type { Config } from '../config/config.js'
+import { describeItem } from '../config/value-source.js'
 import { TVS_ERR_ACCESS_LOG } from '../errors.js'
+import { commandLine } from '../invocation.js'
 import { openAccessLog } from '../log/access-log.js'
 import type { AccessLog } from '../log/access-log.js'
 import { createAccessRecorder } from '../log/access-recorder.js'
@@ -33,14 +36,22 @@ export interface AccessSetup {
   policy: SecurityPolicy
   /** The whitelist in force (an empty one when whitelistMode is false). */
   whitelist: () => IpMatcher
-  /** Start-up lines (Docker hosts) and warnings (plain-text password, ...). */
+  /** What to add an address to, to whitelist it: whitelist.txt or the whitelist key of config.yaml. */
+  whitelistAddTo: () => string
+  /** The Docker host addresses admitted besides the whitelist (in a container). */
+  dockerHosts: readonly string[]
+  /** Start-up lines (the whitelist in force, Docker hosts) and warnings (plain-text password, ...). */
   lines: string[]
   warnings: string[]
 }
 
-/** The Docker host rules, when the config asks for them and the server runs in a container. */
+/**
+ * The Docker host rules, when the config asks for them and the server runs in a container. With
+ * listen: false the server answers this computer only, where the Docker host never connects
+ * from: no rules, and no start-up line about them (issue 11).
+ */
 export async function dockerRules (config: Config, probe: ContainerProbe): Promise<{ rules: RuleSource[], lines: string[] }> {
-  return config.whitelistMode && config.whitelistDockerHosts ? dockerHostRules(probe) : { rules: [], lines: [] }
+  return config.listen && config.whitelistMode && config.whitelistDockerHosts ? dockerHostRules(probe, config.configPath) : { rules: [], lines: [] }
 }
 
 function openLog (config: Config, logger: Logger): AccessLog | undefined {
@@ -72,13 +83,13 @@ function basicCredentials (config: Config): { username: string, password: string
 
 function basicAuthWarnings (config: Config, checker: { disabled: boolean }): string[] {
   if (perUser(config)) {
-    return checker.disabled ? ['perUserBasicAuth is on but no enabled account has a password: nobody can log in until one is set (tavern-server users passwd <handle>).'] : []
+    return checker.disabled ? [`perUserBasicAuth is on but no enabled account has a password: nobody can log in until one is set (${commandLine('users passwd <handle>')}).`] : []
   }
   if (checker.disabled) {
     return [`basicAuthMode is on but basicAuthUser.username or basicAuthUser.password is empty in ${config.configPath}: nobody can log in until both are set.`]
   }
   if (!looksHashed(config.basicAuthUser.password)) {
-    return [`basicAuthUser.password is stored in plain text in ${config.configPath}. Run \`tavern-server hash-password\` and put the hash it prints there instead.`]
+    return [`basicAuthUser.password is stored in plain text in ${config.configPath}. Run \`${commandLine('hash-password')}\` and put the hash it prints there instead.`]
   }
   return []
 }
@@ -144,9 +155,11 @@ function accountService (config: Config, opened: OpenedAccounts, verifier: Basic
 export async function setUpAccess (options: AccessSetupOptions): Promise<AccessSetup> {
   const { config, lifecycle, logger } = options
   const now = options.now ?? Date.now
-  const trusted = compileIpRules(config.trustedProxies.map((entry, i) => ({ entry, source: `${config.configPath} trustedProxies[${i}]` })), 'trustedProxies')
+  const trusted = compileIpRules(config.trustedProxies.map((entry, i) => ({ entry, source: describeItem(config.sources.trustedProxies, 'trustedProxies', i) })), 'trustedProxies')
   const docker = await dockerRules(config, options.probe)
-  const whitelist = config.whitelistMode ? { current: compileWhitelist(config, docker.rules) } : undefined
+  const compiled = config.whitelistMode ? compileWhitelist(config, docker.rules) : undefined
+  const whitelist = compiled === undefined ? undefined : { current: compiled.matcher, advice: forbiddenAdvice(config, compiled.list) }
+  let addTo = compiled?.list.addTo ?? `whitelist in ${config.configPath}`
   const limits = createLimits(config, now)
   // Basic auth's checker; with accounts, logins and per-user Basic auth hash in its bounded slots
   // too (without shared credentials it lets no Basic login in itself).
@@ -179,8 +192,11 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
     }
     if (whitelist !== undefined) {
       try {
-        whitelist.current = compileWhitelist(fresh, docker.rules)
-        options.print(`whitelist reloaded: ${whitelist.current.rules.length} entries`)
+        const next: Whitelist = compileWhitelist(fresh, docker.rules)
+        whitelist.current = next.matcher
+        whitelist.advice = forbiddenAdvice(fresh, next.list)
+        addTo = next.list.addTo
+        options.print(`whitelist reloaded: ${describeWhitelist(next)}`)
       } catch (error) {
         options.printError(`whitelist not reloaded, keeping the previous list: ${(error as Error).message}`)
       }
@@ -198,7 +214,9 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   }
   if (whitelist !== undefined || basicAuth !== undefined) {
     lifecycle.onReload(reload)
-    const watch = watchFiles([config.configPath, join(config.baseDir, WHITELIST_FILE)], reload, {
+    // Without a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment: only whitelist.txt is watched.
+    const files = [config.configPath, join(config.baseDir, WHITELIST_FILE)].filter((file) => isAbsolute(file))
+    const watch = watchFiles(files, reload, {
       /* c8 ignore next -- the base directory exists: config.yaml was just read from it */
       onError: (error, folder) => { options.printError(`Not watching ${folder} for changes (${error.message}); kill -HUP reloads instead.`) }
     })
@@ -213,10 +231,13 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       whitelist,
       basicAuth,
       accounts,
-      recorder: createAccessRecorder(log, logger, now)
+      recorder: createAccessRecorder(log, logger, now),
+      consumedCookies: accounts === undefined ? [] : [accounts.cookie]
     },
     whitelist: () => whitelist?.current ?? none,
-    lines: docker.lines,
+    whitelistAddTo: () => addTo,
+    dockerHosts: docker.rules.map((r) => r.entry),
+    lines: [...(compiled === undefined ? [] : [`Whitelist: ${describeWhitelist(compiled)}.`]), ...docker.lines],
     warnings: basicAuth === undefined ? [] : basicAuthWarnings(config, basicAuth.checker)
   }
 }

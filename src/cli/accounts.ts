@@ -12,6 +12,7 @@ import { SESSIONS_FILE, SessionStore } from '../accounts/session-store.js'
 import type { Session } from '../accounts/session-store.js'
 import type { Config } from '../config/config.js'
 import type { LockIdentity } from '../data/file-lock.js'
+import { commandLine } from '../invocation.js'
 import type { Logger } from '../log/console.js'
 import { watchFiles } from '../server/file-watch.js'
 import type { Lifecycle } from '../server/lifecycle.js'
@@ -73,10 +74,10 @@ export async function openAccounts (options: OpenAccountsOptions): Promise<Opene
     await store.update((draft) => addAccount(draft, { handle: FIRST_ADMIN, name: 'Admin', password: '', admin: true }, now()))
     await store.makeFolder(FIRST_ADMIN)
     lines.push(`User accounts are on and there were none: created the admin account "${FIRST_ADMIN}", without a password.`,
-      `Set its password with: tavern-server users passwd ${FIRST_ADMIN}   (or in a browser on this computer, on the login page)`)
+      `Set its password with: ${commandLine(`users passwd ${FIRST_ADMIN}`)}   (or in a browser on this computer, on the login page)`)
   }
   const open = withoutPassword(store)
-  if (open.length > 0) warnings.push(`These enabled accounts have no password, so nobody can log in to them: ${open.join(', ')}. Set one with tavern-server users passwd <handle>.`)
+  if (open.length > 0) warnings.push(`These enabled accounts have no password, so nobody can log in to them: ${open.join(', ')}. Set one with ${commandLine('users passwd <handle>')}.`)
 
   const sessions = new SessionStore({
     file: join(dataRoot, SESSIONS_FILE),

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/config.js'
 import type { IpMatcher } from '../access/ip-rules.js'
-import { networkOf } from '../access/ip-rules.js'
+import { compileIpRules, networkOf } from '../access/ip-rules.js'
 import { hostPort } from '../server/listen-plan.js'
 import type { Interfaces } from '../server/listen-plan.js'
 import type { BoundAddress } from '../server/start.js'
@@ -15,6 +15,10 @@ export interface BannerInput {
   addresses: readonly BoundAddress[]
   interfaces: Interfaces
   whitelist: IpMatcher
+  /** What to add an address to: `whitelist in /srv/config.yaml`, or whitelist.txt when it holds the list. */
+  whitelistAddTo: string
+  /** The Docker host addresses admitted besides the whitelist (in a container). */
+  dockerHosts: readonly string[]
   /** Whether a password is asked (Basic auth or accounts in force). */
   passwordRequired: boolean
   tls: boolean
@@ -41,19 +45,42 @@ export function goToUrl (addresses: readonly BoundAddress[], tls: boolean): stri
   return url(scheme, host, chosen.port)
 }
 
+/**
+ * How another device on this interface's network gets in. Anything short of "it gets in" ends in
+ * what to do about it (issue 11).
+ */
 function accessRule (input: BannerInput, network: string | undefined): string {
-  const { config, whitelist, passwordRequired } = input
+  const { config, whitelist, whitelistAddTo, passwordRequired } = input
   const password = passwordRequired ? 'a password' : undefined
   if (!config.whitelistMode || network === undefined) return password === undefined ? 'open to every device' : `${password} is asked`
   const cover = whitelist.admitsNetwork(network)
   if (config.satisfy === 'any' && password !== undefined) {
     if (cover === 'all') return `whitelisted (${network}): no password needed`
-    return `${password} is asked (add ${network} to whitelist to skip it)`
+    return `${password} is asked (to skip it, add ${network} to ${whitelistAddTo})`
   }
   const then = password === undefined ? '' : `, then ${password} is asked`
   if (cover === 'all') return `the whitelist admits ${network}${then}`
-  if (cover === 'some') return `the whitelist admits only some of ${network}${then}`
-  return `not on the whitelist yet: add ${network} to whitelist in ${config.configPath}`
+  if (cover === 'some') {
+    // In a container, the part admitted is usually the Docker host, through which the host
+    // computer's browser arrives.
+    const here = compileIpRules([{ entry: network, source: network }], 'whitelist')
+    const docker = input.dockerHosts.filter((a) => here.match(a) !== undefined)
+    const admitted = docker.length > 0 ? `the Docker host ${docker.join(', ')} is admitted` : `the whitelist admits only some of ${network}`
+    return `${admitted}${then}; to admit another device there, add its address (or all of ${network}) to ${whitelistAddTo}`
+  }
+  return `not on the whitelist yet: add ${network} to ${whitelistAddTo}`
+}
+
+/**
+ * How to let other devices in when listen is off, said where the value came from: a flag or an
+ * environment variable would beat an edit of config.yaml.
+ * @example listenAdvice(config) // 'set listen: true in /srv/config.yaml, or start with --listen'
+ */
+export function listenAdvice (config: Config): string {
+  const source = config.sources.listen
+  if (source.kind === 'flag') return `start without ${source.flag} (or with --listen)`
+  if (source.kind === 'env') return `set ${source.name}=true (it overrides ${config.configPath}), or start with --listen`
+  return `set listen: true in ${config.configPath}, or start with --listen`
 }
 
 function deviceLines (input: BannerInput): string[] {
@@ -76,10 +103,13 @@ function deviceLines (input: BannerInput): string[] {
 /** All lines, for stdout. */
 export function banner (input: BannerInput): string[] {
   const lines = [listeningLine(input.addresses)]
-  if (input.config.listen) {
+  if (!input.config.listen) {
+    lines.push(`Only this computer can connect (listen is false). To connect from a phone or another computer, ${listenAdvice(input.config)}.`)
+  } else {
     const devices = deviceLines(input)
     if (devices.length === 0) {
-      lines.push('No network address of this computer matches the listen address, so other devices cannot connect yet.')
+      lines.push('No network address of this computer matches the listen address, so other devices cannot connect yet: ' +
+        `connect this computer to a network, or set listenAddress in ${input.config.configPath} to one of its addresses (0.0.0.0 and :: mean all of them).`)
     } else {
       lines.push('On another device, open one of:', ...devices)
     }

@@ -4,7 +4,11 @@
  */
 import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
+import { describeInvocation } from '../invocation.js'
+import { machineHost } from './host.js'
+import { listeningLine } from './banner.js'
 import { runCli } from './run.js'
+import { notifyReady } from './systemd-notify.js'
 import { keepTickShape } from './tick-shape.js'
 import type { Io, RunningServer } from './serve.js'
 import { describeUser } from './user.js'
@@ -68,8 +72,15 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     hostname,
     containerProbe: systemProbe,
     user: () => describeUser(userInfo, process.getuid?.()),
+    invokedAs: describeInvocation({ script: process.argv[1], cwd: process.cwd() }),
+    host: machineHost(process.execPath, process.getuid?.()),
     serving: handleSignals
   }
   const outcome = await runCli(argv, io)
-  if (outcome.kind === 'exit') process.exitCode = outcome.code
+  if (outcome.kind === 'exit') {
+    process.exitCode = outcome.code
+    return
+  }
+  // Under systemd's Type=notify: ready now that it listens and has said where.
+  await notifyReady(io.env, io.host.run, listeningLine(outcome.server.addresses), (line) => { process.stderr.write(`${line}\n`) })
 }

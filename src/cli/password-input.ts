@@ -3,6 +3,7 @@
  * terminal; the first line when piped. Never from the arguments, where it would stay in the
  * shell history and the process list.
  */
+import type { Command } from 'commander'
 import { TVS_ERR_CLI_INPUT } from '../errors.js'
 import type { Io } from './serve.js'
 
@@ -57,4 +58,16 @@ export async function readPassword (io: Io, question: string, nothingDone: strin
   const password = await promptHidden(io, `${question}: `, nothingDone)
   if (password !== await promptHidden(io, `${question} again: `, nothingDone)) throw new TVS_ERR_CLI_INPUT(`The two passwords differ: ${nothingDone}.`)
   return password
+}
+
+/**
+ * Refuses words after a command that reads a password, beyond its own arguments: a password typed
+ * there would stay in the shell history and the process list. Says how to give it instead, and
+ * never repeats the words. The command allows excess arguments, so that this check sees them.
+ * @example refusePasswordArguments(command, 'hash-password takes no arguments', commandLine('hash-password'))
+ */
+export function refusePasswordArguments (command: Command, what: string, usage: string): void {
+  if (command.args.length <= command.registeredArguments.length) return
+  command.error(`error: ${what}: it never reads the password from the command line, where it would stay in the shell history and the process list. ` +
+    `Run \`${usage}\` and type the password when asked, or pipe it in: echo "$PASSWORD" | ${usage}`, { exitCode: 2, code: 'commander.excessArguments' })
 }

@@ -5,7 +5,8 @@
 import { createServer } from 'node:http'
 import type { ContainerProbe } from '../access/docker-hosts.js'
 import { assessAccessControl, overrideWarning, refusalMessage } from '../access/security-gate.js'
-import { loadConfig } from '../config/load.js'
+import type { LoadedConfig } from '../config/load.js'
+import { remoteUpstreamWarning } from '../config/app-checks.js'
 import { openDataRoot } from '../data/data-root.js'
 import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
 import { createConsoleLogger } from '../log/console.js'
@@ -20,6 +21,8 @@ import { setUpAccess } from './access.js'
 import { openAccounts, withoutPassword } from './accounts.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
+import { loadWithFlags } from './program.js'
+import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
 /** Standard input: piped text, or a terminal that can stop echoing. */
@@ -39,6 +42,10 @@ export interface Io {
   containerProbe: ContainerProbe
   /** Who the process runs as, for messages: `me (uid 1000)`. */
   user (): string
+  /** How the user started the program (`node server.js`), for messages naming a command; default `tavern-server`. */
+  invokedAs?: string
+  /** The node binary, the user id, systemd, and running programs (service, readiness notice). */
+  host: Host
   /**
    * Called with the server once it listens, before its address is printed: whoever is told the
    * server is ready may signal it at once, so the signal handlers go in here.
@@ -62,12 +69,7 @@ function print (stream: Io['stdout'], lines: readonly string[]): void {
  * @example const running = await serve({ flags: {}, debug: false }, io); await running.close()
  */
 export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer> {
-  const load = (): ReturnType<typeof loadConfig> => loadConfig({
-    cwd: io.cwd,
-    env: io.env,
-    flags: parsed.flags,
-    ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
-  })
+  const load = (): LoadedConfig => loadWithFlags(parsed, io)
   const { config, notices, warnings } = load()
   print(io.stdout, notices)
   print(io.stderr, warnings)
@@ -83,7 +85,6 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       ? await openAccounts({ config, dataRoot: dataRoot.path, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning }, lifecycle, logger, now: Date.now })
       : undefined
     print(io.stdout, accounts?.lines ?? [])
-    print(io.stderr, accounts?.warnings ?? [])
     const access = await setUpAccess({
       ...(accounts === undefined ? {} : { accounts }),
       config,
@@ -96,12 +97,21 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       printError: (line) => print(io.stderr, [line])
     })
     print(io.stdout, access.lines)
-    print(io.stderr, access.warnings)
+    const { upstream, root } = config.app
+    if (upstream !== undefined) {
+      const own = Object.values(interfaces).flatMap((list) => (list ?? []).map((i) => i.address))
+      const warning = remoteUpstreamWarning(upstream, own)
+      if (warning !== undefined) print(io.stderr, [warning])
+      print(io.stdout, [`Behind the gate: the app at ${upstream} (app.upstream)`])
+    } else if (root !== undefined) {
+      print(io.stdout, [`Behind the gate: the files in ${root} (app.root)`])
+    }
 
     if (config.listen) {
       const gate = {
         config,
         whitelist: access.whitelist(),
+        whitelistAddTo: access.whitelistAddTo(),
         families: bindings.map((b) => b.family),
         lanNetworks: lanNetworks(interfaces),
         ...(accounts === undefined ? {} : { accounts: { enabled: accounts.store.list().filter((a) => a.enabled).length, withoutPassword: withoutPassword(accounts.store) } })
@@ -112,6 +122,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
         print(io.stderr, [overrideWarning(result, config.port)])
       }
     }
+    // After the gate: a refusal says it all, without the same reason again just above it.
+    print(io.stderr, [...accounts?.warnings ?? [], ...access.warnings])
 
     const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
@@ -137,6 +149,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       addresses: started.addresses,
       interfaces,
       whitelist: access.whitelist(),
+      whitelistAddTo: access.whitelistAddTo(),
+      dockerHosts: access.dockerHosts,
       passwordRequired: (access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled) || access.policy.accounts !== undefined,
       tls: tls !== undefined
     }))

@@ -3,10 +3,14 @@
  * absolute against the base directory, deeply frozen.
  */
 import { isAbsolute, resolve } from 'node:path'
-import type { FlatConfig } from './schema.js'
+import type { FlatConfig, KeyPath } from './schema.js'
+import type { ValueSource } from './value-source.js'
 
 export interface Config {
-  /** The config file in use, and the folder holding it that relative paths resolve against. */
+  /**
+   * The config file in use, and the folder holding it that relative paths resolve against. Without
+   * a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment instead, for messages.
+   */
   readonly configPath: string
   readonly baseDir: string
   readonly listen: boolean
@@ -51,8 +55,19 @@ export interface Config {
     readonly minLogLevel: 'debug' | 'info' | 'warn' | 'error'
   }
   readonly dataRoot: string
-  /** Absent when not configured. */
-  readonly app: { readonly root?: string, readonly upstream?: string }
+  readonly app: {
+    /** The folder of static files; absent when not configured. */
+    readonly root?: string
+    /** The upstream's origin (`http://127.0.0.1:8001`); absent when not configured. */
+    readonly upstream?: string
+    /** The header carrying the authenticated user name to the upstream; '' = none. */
+    readonly userHeader: string
+    readonly maxBodyMB: number
+    readonly responseTimeoutSeconds: number
+    readonly forwardClientAddress: boolean
+  }
+  /** Where each key's value came from: default, config file and line, environment variable, flag. */
+  readonly sources: Readonly<Record<KeyPath, ValueSource>>
 }
 
 function deepFreeze<T> (value: T): T {
@@ -64,7 +79,7 @@ function deepFreeze<T> (value: T): T {
 }
 
 /** Builds the nested, frozen Config from validated flat values. */
-export function toConfig (flat: FlatConfig, configPath: string, baseDir: string): Config {
+export function toConfig (flat: FlatConfig, configPath: string, baseDir: string, sources: Record<KeyPath, ValueSource>): Config {
   const at = (p: string): string => isAbsolute(p) ? p : resolve(baseDir, p)
   const config: Config = {
     configPath,
@@ -116,8 +131,13 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string)
     dataRoot: at(flat.dataRoot),
     app: {
       ...(flat['app.root'] === '' ? {} : { root: at(flat['app.root']) }),
-      ...(flat['app.upstream'] === '' ? {} : { upstream: flat['app.upstream'] })
-    }
+      ...(flat['app.upstream'] === '' ? {} : { upstream: flat['app.upstream'] }),
+      userHeader: flat['app.userHeader'],
+      maxBodyMB: flat['app.maxBodyMB'],
+      responseTimeoutSeconds: flat['app.responseTimeoutSeconds'],
+      forwardClientAddress: flat['app.forwardClientAddress']
+    },
+    sources: { ...sources }
   }
   return deepFreeze(config)
 }

@@ -6,12 +6,17 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { commandLine } from '../invocation.js'
 import { TVS_ERR_CONFIG_CREATE, TVS_ERR_CONFIG_INVALID, TVS_ERR_CONFIG_NOT_FOUND, TVS_ERR_CONFIG_READ } from '../errors.js'
+import { appProblems } from './app-checks.js'
 import { toConfig } from './config.js'
 import type { Config } from './config.js'
+import { ENVIRONMENT_SOURCE, environmentOnly } from './environment-only.js'
 import { envNames, KEY_PATHS, KEYS, SILLYTAVERN_ONLY_KEYS } from './schema.js'
 import type { FlatConfig, KeyPath } from './schema.js'
 import { suggest } from './suggest.js'
+import { describeSource } from './value-source.js'
+import type { ValueSource } from './value-source.js'
 import { parseYamlFile } from './yaml-file.js'
 import type { YamlFile } from './yaml-file.js'
 
@@ -31,12 +36,15 @@ export interface LoadOptions {
 
 export interface LoadedConfig {
   config: Config
-  /** Lines for the console: what was created or assumed (info) and what looks wrong (warnings). */
+  /**
+   * Lines for the console: what was created or is easy to miss (info), and what looks wrong
+   * (warnings). Where each value came from is in `config.sources`.
+   */
   notices: string[]
   warnings: string[]
 }
 
-interface Candidate { value: unknown, where: string, line?: number }
+interface Candidate { value: unknown, source: ValueSource }
 interface Problem { text: string, line: number }
 
 function errorReason (error: unknown): string {
@@ -107,6 +115,23 @@ function where (file: YamlFile, path: string): string {
   return `${file.file}:${file.lines.get(path) as number}`
 }
 
+/** A value's place in a file, with the lines of a list's entries. */
+function fileSource (kind: 'default' | 'file', file: YamlFile, path: string, value: unknown): ValueSource {
+  const line = file.lines.get(path) as number
+  if (!Array.isArray(value)) return { kind, file: file.file, line }
+  return { kind, file: file.file, line, items: value.map((_, i) => file.lines.get(`${path}[${i}]`) ?? line) }
+}
+
+/** In problems: `config.yaml:3: port`, or the variable or flag that gave the value. */
+function problemPlace (key: KeyPath, source: ValueSource): string {
+  return source.kind === 'default' || source.kind === 'file' ? `${source.file}:${source.line}: ${key}` : describeSource(source)
+}
+
+/** Problems from the environment and flags sort after those of the files. */
+function problemLine (source: ValueSource): number {
+  return source.kind === 'default' || source.kind === 'file' ? source.line : Infinity
+}
+
 /**
  * Loads and validates the configuration.
  * @example loadConfig({ cwd: '/srv/tavern', env: process.env }).config.port // 8000
@@ -117,13 +142,17 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   const problems: Problem[] = []
   const problem = (text: string, line = Infinity): void => { problems.push({ text, line }) }
   const explicit = options.configPath !== undefined
-  const configPath = resolve(options.cwd, options.configPath ?? 'config.yaml')
-  const baseDir = dirname(configPath)
+  // TAVERN_NO_CONFIG_FILE: no config.yaml at all, and another base directory (issue 16).
+  const envOnly = environmentOnly(options.env, options.cwd, options.configPath)
+  const configPath = envOnly === undefined ? resolve(options.cwd, options.configPath ?? 'config.yaml') : ENVIRONMENT_SOURCE
+  const baseDir = envOnly?.baseDir ?? dirname(configPath)
 
   const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
   const defaultsText = readText(defaultsFile)
   const defaults = parseYamlFile(defaultsText, defaultsFile)
-  const user = parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath)
+  const files = envOnly === undefined
+    ? [[defaults, false], [parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath), true]] as const
+    : [[defaults, false]] as const
 
   const candidates = new Map<KeyPath, Candidate[]>()
   const offer = (key: KeyPath, candidate: Candidate): void => {
@@ -133,61 +162,79 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   }
 
   // Lowest precedence first; the last candidate offered for a key wins.
-  for (const [file, isUser] of [[defaults, false], [user, true]] as const) {
+  for (const [file, isUser] of files) {
     if (!isSection(file.value)) {
       problem(`${file.file}:1: the file must hold "key: value" lines, found ${show(file.value)}`, 1)
       continue
     }
-    const missing = new Set(KEY_PATHS)
+    // Keys the user's file leaves out take the default quietly: that is normal, and
+    // `tavern-server config` shows every value with where it came from (issue 11).
     for (const [path, raw] of flatten(file.value)) {
       if (KNOWN.has(path)) {
         const key = path as KeyPath
-        missing.delete(key)
         const typed = file.plain.get(path)
         const value = KEYS[key].asTyped === true && typeof raw !== 'string' && typed !== undefined ? typed : raw
-        offer(key, { value, where: `${where(file, path)}: ${key}`, line: file.lines.get(path) as number })
+        offer(key, { value, source: fileSource(isUser ? 'file' : 'default', file, path, raw) })
       } else if (SECTIONS.has(path)) {
         const inner = KEY_PATHS.filter((k) => k.startsWith(`${path}.`)).map((k) => k.slice(path.length + 1))
         problem(`${where(file, path)}: ${path}: got ${show(raw)}; expected a section with the keys ${inner.join(', ')}`, file.lines.get(path))
-        for (const k of KEY_PATHS) if (k.startsWith(`${path}.`)) missing.delete(k)
       } else if (isUser && !ignoredSillyTavernKey(path)) {
         const close = suggest(path, [...KEY_PATHS, ...SECTIONS])
         warnings.push(`${where(file, path)}: unknown key ${path}` + (close === undefined ? ' (ignored)' : `; did you mean ${close}?`))
       }
     }
-    const list = [...missing].filter((k) => defaults.lines.has(k))
-    if (isUser && list.length > 0) {
-      notices.push(missing.size === KEY_PATHS.length
-        ? `${configPath} sets no keys; using the default values.`
-        : `${configPath} does not set ${list.join(', ')}; using the default values.`)
-    }
   }
+
+  for (const systemd of envOnly?.offers ?? []) offer(systemd.key, { value: systemd.value, source: { kind: 'env', name: systemd.variable } })
+  warnings.push(...envOnly?.warnings ?? [])
 
   for (const key of KEY_PATHS) {
     for (const name of envNames(key).reverse()) {
       const raw = options.env[name]
       if (raw !== undefined && raw !== '') {
-        offer(key, { value: KEYS[key].fromText(raw), where: `environment variable ${name}` })
+        offer(key, { value: KEYS[key].fromText(raw), source: { kind: 'env', name } })
       }
     }
     const flag = options.flags?.[key]
-    if (flag !== undefined) offer(key, { value: flag.value, where: flag.flag })
+    if (flag !== undefined) offer(key, { value: flag.value, source: { kind: 'flag', flag: flag.flag } })
   }
 
   const flat: Record<string, unknown> = {}
+  const sources: Partial<Record<KeyPath, ValueSource>> = {}
+  const overridden: string[] = []
   for (const key of KEY_PATHS) {
-    const winner = candidates.get(key)?.at(-1)
+    const offered = candidates.get(key) ?? []
+    const winner = offered.at(-1)
     if (winner === undefined) {
       problem(`${key}: no value, and ${defaultsFile} has none either; add "${key}" to ${configPath}`)
       continue
     }
     const value = KEYS[key].check(winner.value)
     if (value === undefined) {
-      problem(`${winner.where}: got ${show(winner.value)}; expected ${KEYS[key].expected}`, winner.line)
-    } else {
-      flat[key] = value
+      problem(`${problemPlace(key, winner.source)}: got ${show(winner.value)}; expected ${KEYS[key].expected}`, problemLine(winner.source))
+      continue
+    }
+    flat[key] = value
+    sources[key] = winner.source
+    // An environment variable silently beating what the file says is easy to miss (a compose
+    // file sets it, the user edits config.yaml and nothing changes): say so.
+    const written = offered.findLast((c) => c.source.kind === 'file')
+    if (winner.source.kind === 'env' && written !== undefined &&
+        JSON.stringify(KEYS[key].check(written.value)) !== JSON.stringify(value)) {
+      overridden.push(`${key} (${winner.source.name})`)
     }
   }
+  if (problems.length === 0) {
+    for (const text of appProblems(flat as FlatConfig, baseDir, (key) => problemPlace(key, sources[key] as ValueSource))) {
+      problem(text, problemLine(sources['app.root'] as ValueSource))
+    }
+  }
+  if (overridden.length > 0) {
+    notices.push(`Environment variables override ${configPath}: ${overridden.join(', ')}. Run \`${commandLine('config')}\` to see every value and where it comes from.`)
+  }
+
+  const onlyDefault = (key: KeyPath): boolean => (candidates.get(key)?.length ?? 0) < 2
+  for (const text of envOnly?.check(onlyDefault, flat['logging.enableAccessLog'] !== false) ?? []) problem(text)
 
   if (problems.length > 0) {
     // In file order, as a user reads the file; environment and flags after.
@@ -195,5 +242,5 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
     throw new TVS_ERR_CONFIG_INVALID(problems.length, problems.length === 1 ? '' : 's',
       problems.map((p) => `  - ${p.text}`).join('\n'))
   }
-  return { config: toConfig(flat as FlatConfig, configPath, baseDir), notices, warnings }
+  return { config: toConfig(flat as FlatConfig, configPath, baseDir, sources as Record<KeyPath, ValueSource>), notices, warnings }
 }

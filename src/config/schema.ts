@@ -45,7 +45,11 @@ export const KEYS = {
   'logging.minLogLevel': t.logLevel,
   dataRoot: t.path(false),
   'app.root': t.path(true),
-  'app.upstream': t.optionalUrl
+  'app.upstream': t.upstreamUrl,
+  'app.userHeader': t.headerName,
+  'app.maxBodyMB': t.integer(1, 1024 * 1024, 'a whole number of megabytes, at least 1'),
+  'app.responseTimeoutSeconds': t.integer(1, 86400, 'a number of seconds from 1 to 86400'),
+  'app.forwardClientAddress': t.boolean
 } as const satisfies Record<string, ValueType<unknown>>
 
 export type KeyPath = keyof typeof KEYS

@@ -132,18 +132,39 @@ export const ipv6Address: ValueType<string> = {
   fromText: asIs
 }
 
-/** An http(s) URL, or empty for "not set". */
-export const optionalUrl: ValueType<string> = {
-  expected: 'an http:// or https:// URL, or empty',
+/**
+ * The web app behind the gate: an http(s) origin (scheme, host, port; no path, query or
+ * credentials), or empty for "not set". Normalised to `http://host:port` without a trailing slash.
+ */
+export const upstreamUrl: ValueType<string> = {
+  expected: 'an http:// or https:// address such as http://127.0.0.1:8001 (no path, query or user name), or empty',
   check (value) {
     if (value === null || value === '') return ''
     if (typeof value !== 'string') return undefined
+    let url: URL
     try {
-      const url = new URL(value.trim())
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined
+      url = new URL(value.trim())
     } catch {
       return undefined
     }
+    const plain = (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' &&
+      url.pathname === '/' && url.search === '' && url.hash === ''
+    return plain ? url.origin : undefined
+  },
+  fromText: asIs
+}
+
+/** RFC 9110 section 5.1: a header name is a token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i
+
+/** An HTTP header name, or empty for "off". */
+export const headerName: ValueType<string> = {
+  expected: 'an HTTP header name such as Remote-User (letters, digits and - only), or empty to send none',
+  check (value) {
+    if (value === null) return ''
+    if (typeof value !== 'string') return undefined
+    const name = value.trim()
+    return name === '' || TOKEN.test(name) ? name : undefined
   },
   fromText: asIs
 }

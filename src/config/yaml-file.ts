@@ -6,6 +6,8 @@
 import { parseEvents, constructFromEvents, EVENT_ID, YAMLException } from 'js-yaml'
 import type { Event } from 'js-yaml'
 import { TVS_ERR_CONFIG_YAML } from '../errors.js'
+import { findSwallowedListItem, findYamlMistake } from './yaml-mistakes.js'
+import type { YamlMistake } from './yaml-mistakes.js'
 
 export interface YamlFile {
   file: string
@@ -38,6 +40,19 @@ function lineOf (starts: number[], offset: number): number {
   return lo + 1
 }
 
+/**
+ * The error, with the line it names shown under it; for a blank line (the end of the file, say),
+ * the last line above with something on it.
+ */
+function syntaxError (file: string, source: string, where: YamlMistake, cause?: unknown): Error {
+  const lines = source.split(/\r?\n/)
+  let shown = Math.min(where.line, lines.length)
+  while (shown > 1 && (lines[shown - 1] as string).trim() === '') shown--
+  const text = (lines[shown - 1] as string).trimEnd()
+  const excerpt = text.trim() === '' ? '' : `\n  ${shown} | ${text}`
+  return new TVS_ERR_CONFIG_YAML(file, where.line, where.column, where.reason, excerpt, ...(cause === undefined ? [] : [{ cause }] as const))
+}
+
 function join (parent: string, key: string): string {
   return parent === '' ? key : `${parent}.${key}`
 }
@@ -58,11 +73,20 @@ export function parseYamlFile (source: string, file: string): YamlFile {
     /* c8 ignore next 2 -- js-yaml marks every syntax error; the fallback guards a release that would not */
     const line = (error.mark?.line ?? 0) + 1
     const column = (error.mark?.column ?? 0) + 1
-    throw new TVS_ERR_CONFIG_YAML(file, line, column, error.reason, { cause: error })
+    // The parser notices a mistake where it stops making sense, often lines later: name the
+    // line where a usual mistake is, when one is there before that point.
+    const mistake = findYamlMistake(source, line)
+    if (mistake !== undefined) throw syntaxError(file, source, mistake, error)
+    throw syntaxError(file, source, { line, column, reason: error.reason }, error)
   }
   if (documents.length > 1) {
-    throw new TVS_ERR_CONFIG_YAML(file, 1, 1, 'the file holds more than one YAML document (---)')
+    throw syntaxError(file, source, { line: 1, column: 1, reason: 'the file holds more than one YAML document (---)' })
   }
+  // Mistakes YAML itself accepts: a deeper list item read as part of the one above, and a file
+  // of one `key:value` line read as a single text.
+  const accepted = findSwallowedListItem(source) ??
+    (documents[0] !== null && typeof documents[0] !== 'object' ? findYamlMistake(source, Infinity) : undefined)
+  if (accepted !== undefined) throw syntaxError(file, source, accepted)
   const starts = lineStarts(source)
   const lines = new Map<string, number>()
   const plain = new Map<string, string>()

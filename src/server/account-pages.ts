@@ -4,6 +4,7 @@
  */
 import type { Account } from '../accounts/account-file.js'
 import type { Session } from '../accounts/session-store.js'
+import { commandLine } from '../invocation.js'
 import { html, message, page } from './page-layout.js'
 import type { Html } from './page-layout.js'
 import { RESERVED_PREFIX } from './reserved-paths.js'
@@ -59,7 +60,7 @@ function firstPasswordSection (view: LoginView): Html | undefined {
     const who = discreet ? 'An admin account' : html`The admin account <code>${handles[0]}</code>`
     return html`<section><h2>No password yet</h2>
 <p>${who} has no password yet, so nobody can log in to it. On the server, run
-<code>tavern-server users passwd ${discreet ? '<handle>' : handles[0]}</code>, or open this page in a browser on the server itself.</p></section>`
+<code>${commandLine(`users passwd ${discreet ? '<handle>' : handles[0] as string}`)}</code>, or open this page in a browser on the server itself.</p></section>`
   }
   return html`${handles.map((handle) => html`<section><h2>Set the first password of ${handle}</h2>
 <p class="muted">This account has no password yet. This browser runs on the server itself, so it may set one.</p>

@@ -13,6 +13,7 @@ import type { Account } from '../accounts/account-file.js'
 import { MAX_HANDLE_LENGTH } from '../accounts/handle.js'
 import type { Session } from '../accounts/session-store.js'
 import { isTavernError, TVS_ERR_ACCOUNT_UNKNOWN } from '../errors.js'
+import { commandLine } from '../invocation.js'
 import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder } from '../log/access-recorder.js'
 import { API_PREFIX, isPublic, LOGIN_PATH, localPath } from './account-gate.js'
@@ -142,7 +143,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     return actor
   }
   const notYourself = (request: FastifyRequest, handle: string, what: string): void => {
-    if (request.account?.handle === handle) throw new Refusal(400, `You cannot ${what} your own account here; another admin can (or tavern-server users on the server).`)
+    if (request.account?.handle === handle) throw new Refusal(400, `You cannot ${what} your own account here; another admin can (or ${commandLine('users')} on the server).`)
   }
   const target = (request: FastifyRequest): string => (request.params as { handle: string }).handle
 
@@ -165,7 +166,7 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
 
   const setFirstPassword = async (request: FastifyRequest, reply: FastifyReply, handle: string, password: string): Promise<Account> => {
     if (!isLocalBrowser(request)) {
-      throw new Refusal(403, 'The first password can be set only in a browser on the server itself (http://127.0.0.1/...). Elsewhere, run tavern-server users passwd <handle> on the server.')
+      throw new Refusal(403, `The first password can be set only in a browser on the server itself (http://127.0.0.1/...). Elsewhere, run ${commandLine('users passwd <handle>')} on the server.`)
     }
     checkNewPassword(password)
     const notFirst = new Refusal(409, `"${handle}" is not an enabled admin account without a password.`)

@@ -7,11 +7,13 @@ import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastif
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { accountRoutes } from './account-routes.js'
+import { registerProxy } from './app-proxy.js'
 import { homePage } from './home-page.js'
-import { RESERVED_PREFIX } from './reserved-paths.js'
+import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
+import { registerStaticFiles } from './static-files.js'
 
 export interface BuildOptions {
   config: Config
@@ -42,12 +44,22 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
 
   registerSecurityPolicy(app, options.policy)
-  app.get('/healthz', async () => 'ok\n')
-  // A server reached from outside should never appear in search results, whatever lets a
-  // crawler through the gate.
-  app.get('/robots.txt', async () => ROBOTS_TXT)
-  app.get('/', homePage)
+  app.get(HEALTH_PATH, async () => 'ok\n')
+  // tavern-server's own pages and API, under the prefix that is never the app's.
   const { accounts, recorder } = options.policy
   if (accounts !== undefined) await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
+  // What is behind the gate: the app, a folder, or the home page. The app's routes are added
+  // only when configured, so a gate with the home page pays for nothing of theirs.
+  const { upstream, root } = options.config.app
+  if (upstream !== undefined) {
+    registerProxy(app, { config: options.config, policy: options.policy, logger: options.logger })
+  } else if (root !== undefined) {
+    registerStaticFiles(app, root)
+  } else {
+    // A server reached from outside should never appear in search results, whatever lets a
+    // crawler through the gate. (An app behind the gate answers for itself.)
+    app.get('/robots.txt', async () => ROBOTS_TXT)
+    app.get('/', homePage)
+  }
   return app
 }

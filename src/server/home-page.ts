@@ -1,6 +1,7 @@
 /**
  * The built-in home page, shown when no app is configured behind the gate: who you are to the
- * server and which rule let you in.
+ * server, your address as it sees it, which rule let you in, and how to put an app here. Sized
+ * for a phone, the first device most people try.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -11,21 +12,32 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
 }
 
+const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:40em;overflow-wrap:anywhere}' +
+  'pre{background:#eee;padding:.75em;overflow-x:auto}code{font-size:.95em}h1{font-size:1.4em}'
+
 export function homePage (request: FastifyRequest, reply: FastifyReply): void {
-  const { client, admittedBy } = request
+  const { client, user, admittedBy } = request
   const via = client.forwarded ? ` (through the proxy at ${escapeHtml(client.peer)})` : ''
+  const who = user === undefined ? 'No password needed.' : `You are logged in as <strong>${escapeHtml(user)}</strong>.`
   const rule = admittedBy === undefined
     ? 'The IP whitelist is off (whitelistMode: false).'
     : `Admitted by the whitelist entry <code>${escapeHtml(admittedBy.entry)}</code> (${escapeHtml(admittedBy.source)}).`
   reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tavern-server</title></head>
+<title>tavern-server</title><style>${STYLE}</style></head>
 <body>
 <h1>tavern-server is running</h1>
-<p>You are connected from <strong>${escapeHtml(client.ip)}</strong>${via}.</p>
+<p>${who}</p>
+<p>You are connected from <strong>${escapeHtml(client.ip)}</strong>${via}: your address as this server sees it.</p>
 <p>${rule}</p>
-<p>No app is configured yet: set <code>app.root</code> or <code>app.upstream</code> in config.yaml.</p>
+<h2>Put your app here</h2>
+<p>No app is behind the gate yet. For SillyTavern: start it on another port (<code>port: 8001</code>
+in SillyTavern's own config.yaml, everything else left as it is), and add to tavern-server's config.yaml:</p>
+<pre>app:
+  upstream: http://127.0.0.1:8001</pre>
+<p>Then restart tavern-server. For a folder of web pages, use <code>root: /path/to/folder</code> instead of
+<code>upstream</code>.</p>
 </body>
 </html>
 `)

@@ -1,11 +1,15 @@
 /**
- * tavern-server's own pages and API live under one path prefix that is never handed to the app
- * behind the gate: the app has its own `/login` and `/api/users/*` (SillyTavern does), and ours
- * must never collide with them. Whatever the app serves under this prefix is shadowed.
+ * What belongs to tavern-server itself, whatever app is behind the gate. The app (SillyTavern) has
+ * its own `/login` and `/api/users/*`, so tavern-server's pages and API (login, account, admin)
+ * live under one path prefix that is never handed to the app; `/healthz` is tavern-server's too.
+ * Whatever the app serves under the prefix is shadowed. Everything else is the app's.
  */
 
-/** The reserved prefix, without a trailing slash. */
+/** The prefix of tavern-server's own pages and API, without a trailing slash. */
 export const RESERVED_PREFIX = '/_tavern'
+
+/** tavern-server's health check, never forwarded. */
+export const HEALTH_PATH = '/healthz'
 
 /** The path part of a request target (what comes before `?`). */
 export function pathOf (url: string): string {
@@ -14,8 +18,9 @@ export function pathOf (url: string): string {
 }
 
 /**
- * Whether a request target is one of ours: the prefix itself or anything below it, as the router
- * sees it (percent-decoded, so `/%5Ftavern/` is ours too).
+ * Whether a request target (raw, with its query) is tavern-server's own rather than the app's:
+ * the prefix itself or anything below it, as the router sees it (percent-decoded, so
+ * `/%5Ftavern/` is ours too).
  * @example isReserved('/_tavern/login?next=%2F') // true
  */
 export function isReserved (url: string): boolean {

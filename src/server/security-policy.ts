@@ -6,7 +6,6 @@
  * next request on it is compared instead of checked again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { VerifierBusy } from '../access/basic-auth.js'
 import type { BasicAuthChecker } from '../access/basic-auth.js'
@@ -26,7 +25,8 @@ import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder, RequestFacts } from '../log/access-recorder.js'
 import { accountGate } from './account-gate.js'
 import type { AccountService } from './account-gate.js'
-import { escapeHtml } from './home-page.js'
+import { errorPage } from './error-page.js'
+import type { CookieName } from './upstream-headers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,13 +55,23 @@ export interface SecurityPolicy {
   resolver: ClientAddressResolver
   /** Undefined when hostWhitelist.enabled is false. */
   hostGuard: HostGuard | undefined
-  /** The whitelist in force, replaced whole on reload; undefined when whitelistMode is false. */
-  whitelist: { current: IpMatcher } | undefined
+  /**
+   * The whitelist in force, replaced whole on reload, and the end of the Forbidden message (what
+   * to edit: it names whitelist.txt when that file holds the list); undefined when whitelistMode
+   * is false.
+   */
+  whitelist: { current: IpMatcher, advice: string } | undefined
   /** Undefined when basicAuthMode is false. */
   basicAuth: BasicAuth | undefined
   /** User accounts (sessions, per-user Basic); undefined when enableUserAccounts is false. */
   accounts?: AccountService | undefined
   recorder: AccessRecorder
+  /**
+   * Cookies the gate reads to authenticate (a login session's): they are the gate's, and are
+   * removed from requests forwarded to the app behind it. Read by name at each request: the
+   * session cookie's name follows the port the server got (port 0 picks one at listen).
+   */
+  consumedCookies: readonly CookieName[]
 }
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -131,17 +141,8 @@ function authorizationHeaders (raw: readonly string[]): number {
 
 /** Answers a refusal: a short HTML page for browsers, the same sentence as text for the rest. */
 export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, message: string): void {
-  const html = (request.headers.accept ?? '').includes('text/html')
-  reply.code(status)
-  if (html) {
-    reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${status} ${STATUS_CODES[status] as string}</title></head>
-<body><p>${escapeHtml(message)}</p></body></html>
-`)
-  } else {
-    reply.type('text/plain; charset=utf-8').send(`${message}\n`)
-  }
+  const page = errorPage(request.headers.accept, status, message)
+  reply.code(status).type(page.type).send(page.body)
 }
 
 export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPolicy): void {
@@ -206,7 +207,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   }
 
   // 2. IP whitelist: the client, and with enableForwardedWhitelist also the proxy it came through.
-  const whitelisted = (rules: IpMatcher, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
+  const whitelisted = (rules: IpMatcher, advice: string, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
     const { client } = request
     // The peer of a connection does not change; the whitelist may (a reload makes a new one).
     const known = connection.admittedBy
@@ -225,7 +226,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     }
     if (passwordCanAdmit) return true
     const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
-    const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, please add your IP address in whitelist or disable whitelist mode in config.yaml in ${config.baseDir}.`
+    const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, ${advice}.`
     return deny(request, reply, 403, 'forbidden', message, message)
   }
 
@@ -249,7 +250,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
-    if (whitelist !== undefined && !whitelisted(whitelist.current, request, reply, connection)) return
+    if (whitelist !== undefined && !whitelisted(whitelist.current, whitelist.advice, request, reply, connection)) return
     if (authenticate !== undefined) {
       const passed = authenticate(request, reply, connection)
       if (passed !== true) {

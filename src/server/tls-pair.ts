@@ -5,14 +5,15 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import type { Config } from '../config/config.js'
 import {
-  TVS_ERR_TLS_BAD_CERT, TVS_ERR_TLS_BAD_KEY, TVS_ERR_TLS_EXPIRED, TVS_ERR_TLS_KEY_MISMATCH,
+  TVS_ERR_TLS_BAD_CERT, TVS_ERR_TLS_BAD_KEY, TVS_ERR_TLS_EXPIRED, TVS_ERR_TLS_FOLDER, TVS_ERR_TLS_KEY_MISMATCH,
   TVS_ERR_TLS_MISSING, TVS_ERR_TLS_PASSPHRASE_MISSING, TVS_ERR_TLS_PASSPHRASE_WRONG,
   TVS_ERR_TLS_REJECTED, TVS_ERR_TLS_UNREADABLE
 } from '../errors.js'
+import { commandLine } from '../invocation.js'
 
 /** Certificates expiring within this many days get a warning at start-up and on reload. */
 export const EXPIRY_WARNING_DAYS = 14
@@ -52,15 +53,31 @@ function isMissing (file: string): boolean {
   }
 }
 
+const SETTING = {
+  certificate: { key: 'ssl.certPath', flag: '--certPath' },
+  key: { key: 'ssl.keyPath', flag: '--keyPath' }
+} as const
+
+function isFolder (file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false // reading it says what is wrong
+  }
+}
+
 function read (what: 'certificate' | 'key', file: string, user: string): Buffer {
+  // A folder is a wrong path, not a permission problem: say which files it holds (issue 11).
+  if (isFolder(file)) {
+    const pem = readdirSync(file).filter((name) => /\.(pem|crt|cer|key)$/i.test(name)).sort()
+    throw new TVS_ERR_TLS_FOLDER(what, file, SETTING[what].key, SETTING[what].flag, pem.length === 0 ? '' : `; it holds ${pem.join(', ')}`)
+  }
   try {
     return readFileSync(file)
   } catch (error) {
     const e = error as NodeJS.ErrnoException
-    /* c8 ignore next 2 -- root reads every file: test/integration/tls.test.ts runs this case as another user, whose run records no coverage */
-    const reason = e.code === 'EACCES' || e.code === 'EPERM'
-      ? 'permission denied'
-      : e.code === 'EISDIR' ? 'it is a folder, not a file' : e.message
+    /* c8 ignore next -- root reads every file: test/integration/tls.test.ts runs this case as another user, whose run records no coverage */
+    const reason = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.message
     throw new TVS_ERR_TLS_UNREADABLE(what, file, user, reason, { cause: error })
   }
 }
@@ -110,21 +127,21 @@ export function readTlsPair (ssl: SslConfig, user: string, configPath: string, n
     ...(isMissing(ssl.certPath) ? [`the certificate file ${ssl.certPath}`] : []),
     ...(isMissing(ssl.keyPath) ? [`the key file ${ssl.keyPath}`] : [])
   ]
-  if (missing.length > 0) throw new TVS_ERR_TLS_MISSING(`${missing.join(' and ')} ${missing.length === 1 ? 'does' : 'do'} not exist`, configPath)
+  if (missing.length > 0) throw new TVS_ERR_TLS_MISSING(`${missing.join(' and ')} ${missing.length === 1 ? 'does' : 'do'} not exist`, commandLine('cert'), configPath)
   const cert = read('certificate', ssl.certPath, user)
   const keyFile = read('key', ssl.keyPath, user)
   const certificate = parseCertificate(ssl.certPath, cert)
   const keyObject = parseKey(ssl.keyPath, keyFile, ssl.keyPassphrase)
-  if (!certificate.checkPrivateKey(keyObject)) throw new TVS_ERR_TLS_KEY_MISMATCH(ssl.keyPath, ssl.certPath)
+  if (!certificate.checkPrivateKey(keyObject)) throw new TVS_ERR_TLS_KEY_MISMATCH(ssl.keyPath, ssl.certPath, commandLine('cert --force'))
   const validTo = new Date(certificate.validTo)
-  if (validTo.getTime() <= now.getTime()) throw new TVS_ERR_TLS_EXPIRED(ssl.certPath, formatDate(validTo))
+  if (validTo.getTime() <= now.getTime()) throw new TVS_ERR_TLS_EXPIRED(ssl.certPath, formatDate(validTo), commandLine('cert --force'))
   const key = keyObject.export({ type: 'pkcs8', format: 'pem' }) as string
   try {
     // What the servers will do with the pair, done once here so that a refusal (a key too weak
     // for OpenSSL's security level) is reported now, naming the files.
     createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION })
   } catch (error) {
-    throw new TVS_ERR_TLS_REJECTED(ssl.certPath, ssl.keyPath, (error as Error).message, { cause: error })
+    throw new TVS_ERR_TLS_REJECTED(ssl.certPath, ssl.keyPath, (error as Error).message, commandLine('cert --force'), { cause: error })
   }
   return {
     cert,
@@ -141,7 +158,7 @@ export function pairWarnings (pair: TlsPair, file: string, now = new Date()): st
   const days = (pair.validTo.getTime() - now.getTime()) / 86_400_000
   if (days <= EXPIRY_WARNING_DAYS) {
     const left = days < 1 ? 'in less than a day' : `in ${Math.floor(days)} day${Math.floor(days) === 1 ? '' : 's'}`
-    warnings.push(`Warning: the TLS certificate ${file} expires on ${formatDate(pair.validTo)}, ${left}. Renew it (a self-signed one: tavern-server cert --force); the running server picks up the new files without a restart.`)
+    warnings.push(`Warning: the TLS certificate ${file} expires on ${formatDate(pair.validTo)}, ${left}. Renew it (a self-signed one: ${commandLine('cert --force')}); the running server picks up the new files without a restart.`)
   }
   if (pair.validFrom.getTime() > now.getTime()) {
     warnings.push(`Warning: the TLS certificate ${file} is not valid before ${formatDate(pair.validFrom)}; browsers refuse it until then. Check this computer's clock.`)

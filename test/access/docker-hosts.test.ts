@@ -10,26 +10,26 @@ const probe = (over: Partial<ContainerProbe>): ContainerProbe => ({
 })
 
 t.test('outside a container nothing is added', async (t) => {
-  t.same(await dockerHostRules(probe({ inContainer: () => false, defaultGateway: () => '172.17.0.1' })), { rules: [], lines: [] })
+  t.same(await dockerHostRules(probe({ inContainer: () => false, defaultGateway: () => '172.17.0.1' }), '/srv/config.yaml'), { rules: [], lines: [] })
 })
 
 t.test('admits the default gateway and what the Docker names resolve to, once each', async (t) => {
   const result = await dockerHostRules(probe({
     defaultGateway: () => '172.18.0.1',
     resolve: async (name) => name === 'host.docker.internal' ? ['192.168.65.254', '172.18.0.1'] : []
-  }))
+  }), '/srv/config.yaml')
   t.same(result.rules, [
     { entry: '172.18.0.1', source: 'whitelistDockerHosts (the default gateway)' },
     { entry: '192.168.65.254', source: 'whitelistDockerHosts (host.docker.internal)' }
   ])
   t.match(result.lines[0], 'Running in a container: also admitting the Docker host 172.18.0.1 (the default gateway), 192.168.65.254 (host.docker.internal).')
-  t.match(result.lines[1], /On Docker Desktop that address stands for every device on your network; set whitelistDockerHosts: false/)
+  t.equal(result.lines[1], 'On Docker Desktop that address stands for every device on your network; to admit only the whitelist, set whitelistDockerHosts: false in /srv/config.yaml.')
 })
 
-t.test('says so when no Docker host can be found', async (t) => {
-  const result = await dockerHostRules(probe({}))
+t.test('says so when no Docker host can be found, and what to do if the host is refused', async (t) => {
+  const result = await dockerHostRules(probe({}), '/srv/config.yaml')
   t.same(result.rules, [])
-  t.match(result.lines, [/no Docker host address was found/])
+  t.match(result.lines, [/no Docker host address was found.*If a browser on the host computer is refused, add the address its Forbidden message names to the whitelist\.$/])
 })
 
 t.test('reads the gateway from the Linux routing table', async (t) => {

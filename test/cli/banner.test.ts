@@ -1,11 +1,14 @@
 import t from 'tap'
 import { compileIpRules } from '../../src/access/ip-rules.js'
-import { banner, goToUrl, lanNetworks, listeningLine } from '../../src/cli/banner.js'
+import { banner, goToUrl, lanNetworks, listenAdvice, listeningLine } from '../../src/cli/banner.js'
 import type { BoundAddress } from '../../src/server/start.js'
+import type { Config } from '../../src/config/config.js'
+import { loadConfig } from '../../src/config/load.js'
 import { makeConfig } from '../helpers/config.js'
 import { HOME_LAN, LOOPBACK_ONLY } from '../helpers/io.js'
 
 const rules = (entries: readonly string[]) => compileIpRules(entries.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
+const extras = (config: Config) => ({ whitelistAddTo: `whitelist in ${config.configPath}`, dockerHosts: [] })
 const v4 = (host: string, port = 8000): BoundAddress => ({ family: 4, host, port })
 const v6 = (host: string, port = 8000): BoundAddress => ({ family: 6, host, port })
 
@@ -21,17 +24,27 @@ t.test('Go to: opens loopback when it is bound, else the bound address', async (
   t.equal(goToUrl([v4('192.168.1.20', 9000)], false), 'http://192.168.1.20:9000/')
 })
 
-t.test('local-only start prints exactly two lines', async (t) => {
+t.test('a local-only start says only this computer can connect, and how a phone gets in', async (t) => {
   const config = makeConfig()
-  t.same(banner({ config, addresses: [v4('127.0.0.1')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired: false, tls: false }), [
+  t.same(banner({ config, addresses: [v4('127.0.0.1')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: false, tls: false }), [
     'tavern-server is listening on IPv4: 127.0.0.1:8000',
+    `Only this computer can connect (listen is false). To connect from a phone or another computer, set listen: true in ${config.configPath}, or start with --listen.`,
     'Go to: http://127.0.0.1:8000/'
   ])
 })
 
+t.test('how to turn listen on is said where listen was turned off', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'listen: false\n' })
+  const load = (env: Record<string, string>, flags = {}) => loadConfig({ cwd: dir, env, flags }).config
+  const fromFile = load({})
+  t.equal(listenAdvice(fromFile), `set listen: true in ${fromFile.configPath}, or start with --listen`)
+  t.equal(listenAdvice(load({ TAVERN_LISTEN: 'no' })), `set TAVERN_LISTEN=true (it overrides ${fromFile.configPath}), or start with --listen`)
+  t.equal(listenAdvice(load({}, { listen: { value: false, flag: '--no-listen' } })), 'start without --no-listen (or with --listen)')
+})
+
 t.test('listening shows each device address with the rule that applies, and the access log', async (t) => {
   const config = makeConfig({ listen: true, whitelist: ['127.0.0.1', '192.168.0.0/16'] })
-  const lines = banner({ config, addresses: [v6('::'), v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
+  const lines = banner({ config, addresses: [v6('::'), v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: false, tls: false })
   t.same(lines, [
     'tavern-server is listening on IPv6: [::]:8000 IPv4: 0.0.0.0:8000',
     'On another device, open one of:',
@@ -45,33 +58,41 @@ t.test('listening shows each device address with the rule that applies, and the 
 t.test('the rule text covers partial whitelists, passwords and satisfy any', async (t) => {
   const show = (overrides: Record<string, unknown>, passwordRequired: boolean) => {
     const config = makeConfig({ listen: true, ...overrides })
-    return banner({ config, addresses: [v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), passwordRequired, tls: true })[2]
+    return banner({ config, addresses: [v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), ...extras(config), passwordRequired, tls: true })[2]
   }
-  t.equal(show({ whitelist: ['192.168.1.100'] }, false), '  https://192.168.1.20:8000/  (wlan0: the whitelist admits only some of 192.168.1.0/24)')
+  t.match(show({ whitelist: ['192.168.1.100'] }, false), /^ {2}https:\/\/192\.168\.1\.20:8000\/ {2}\(wlan0: the whitelist admits only some of 192\.168\.1\.0\/24; to admit another device there, add its address \(or all of 192\.168\.1\.0\/24\) to whitelist in \/\S+\/config\.yaml\)$/)
   t.equal(show({ whitelist: ['192.168.1.0/24'] }, true), '  https://192.168.1.20:8000/  (wlan0: the whitelist admits 192.168.1.0/24, then a password is asked)')
   t.equal(show({ whitelistMode: false }, true), '  https://192.168.1.20:8000/  (wlan0: a password is asked)')
   t.equal(show({ whitelistMode: false }, false), '  https://192.168.1.20:8000/  (wlan0: open to every device)')
   t.equal(show({ satisfy: 'any', whitelist: ['192.168.1.0/24'] }, true), '  https://192.168.1.20:8000/  (wlan0: whitelisted (192.168.1.0/24): no password needed)')
-  t.equal(show({ satisfy: 'any', whitelist: ['127.0.0.1'] }, true), '  https://192.168.1.20:8000/  (wlan0: a password is asked (add 192.168.1.0/24 to whitelist to skip it))')
+  t.match(show({ satisfy: 'any', whitelist: ['127.0.0.1'] }, true), /^ {2}https:\/\/192\.168\.1\.20:8000\/ {2}\(wlan0: a password is asked \(to skip it, add 192\.168\.1\.0\/24 to whitelist in \/\S+\/config\.yaml\)\)$/)
+})
+
+t.test('in a container, the part of the network admitted is the Docker host: said so, with how to admit the rest', async (t) => {
+  const config = makeConfig({ listen: true, whitelist: ['127.0.0.1'] })
+  const whitelist = rules([...config.whitelist, '192.168.1.1'])
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: HOME_LAN, whitelist, whitelistAddTo: '/srv/whitelist.txt', dockerHosts: ['192.168.1.1'], passwordRequired: false, tls: false })
+  t.equal(lines[2], '  http://192.168.1.20:8000/  (wlan0: the Docker host 192.168.1.1 is admitted; to admit another device there, add its address (or all of 192.168.1.0/24) to /srv/whitelist.txt)')
 })
 
 t.test('a specific listen address lists only its own interface', async (t) => {
   const config = makeConfig({ listen: true, listenAddress: { ipv4: '192.168.1.20' }, logging: { enableAccessLog: false } })
-  const lines = banner({ config, addresses: [v4('192.168.1.20')], interfaces: { ...HOME_LAN, eth1: [{ ...HOME_LAN.wlan0![0]!, address: '10.0.0.5', cidr: '10.0.0.5/8' }] }, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
+  const lines = banner({ config, addresses: [v4('192.168.1.20')], interfaces: { ...HOME_LAN, eth1: [{ ...HOME_LAN.wlan0![0]!, address: '10.0.0.5', cidr: '10.0.0.5/8' }] }, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: false, tls: false })
   t.equal(lines.filter((l) => l.startsWith('  http')).length, 1)
   t.match(lines, ['tavern-server is listening on IPv4: 192.168.1.20:8000', 'On another device, open one of:', /192\.168\.1\.20/, 'The access log is off (logging.enableAccessLog: false).', 'Go to: http://192.168.1.20:8000/'])
 })
 
 t.test('says so when no interface can be reached from another device', async (t) => {
   const config = makeConfig({ listen: true })
-  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, whitelist: rules(config.whitelist), passwordRequired: false, tls: false })
-  t.match(lines[1], /No network address of this computer matches the listen address/)
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: false, tls: false })
+  t.equal(lines[1], 'No network address of this computer matches the listen address, so other devices cannot connect yet: ' +
+    `connect this computer to a network, or set listenAddress in ${config.configPath} to one of its addresses (0.0.0.0 and :: mean all of them).`)
 })
 
 t.test('skips interfaces Node reports without a network', async (t) => {
   const config = makeConfig({ listen: true })
   const odd = { ...HOME_LAN, ghost: undefined, ppp0: [{ ...HOME_LAN.wlan0![0]!, address: '10.9.9.9', cidr: null }] }
-  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: odd, whitelist: rules(config.whitelist), passwordRequired: true, tls: false })
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: odd, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: true, tls: false })
   t.ok(lines.includes('  http://10.9.9.9:8000/  (ppp0: a password is asked)'))
   t.same(lanNetworks(odd), ['192.168.1.0/24', 'fd00::/64'])
 })

@@ -32,7 +32,7 @@ t.test('writes a certificate for this computer\'s names and LAN addresses, and i
     `Valid until: ${formatDate(new Date(certificate.validTo))}`,
     `SHA-256 fingerprint: ${certificate.fingerprint256}`
   ].join('\n'))
-  t.match(io.out(), `Turn HTTPS on with --ssl, or with ssl.enabled: true in ${join(dir, 'config.yaml')}.`)
+  t.match(io.out(), `Turn HTTPS on: tavern-server --ssl, or ssl.enabled: true in ${join(dir, 'config.yaml')}.`)
   const config = { enabled: true, certPath, keyPath, keyPassphrase: '' }
   t.equal(readTlsPair(config, 'tester', 'config.yaml').certificate.fingerprint256, certificate.fingerprint256, 'the server accepts the pair')
 })

@@ -33,8 +33,72 @@ t.test('a bad flag value exits 2 naming the flag', async (t) => {
   for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--listen=maybe'], ['--listenAddressIPv4', '1.2.3'], ['--enableIPv6=sometimes'], ['--nope'], ['extra']]) {
     const io = captureIo(t.testdir({}))
     t.same(await runCli(argv, io), { kind: 'exit', code: 2 }, argv.join(' '))
-    t.match(io.err(), argv[0]!.startsWith('--') ? argv[0]!.split('=')[0]! : /too many arguments/, `${argv.join(' ')} names the flag`)
+    t.match(io.err(), argv[0]!.split('=')[0]!, `${argv.join(' ')} names the flag`)
   }
+})
+
+t.test('a mistyped command or flag gets a suggestion, and exit code 2', async (t) => {
+  const cases: Array<[string[], string]> = [
+    [['check-acess', '1.2.3.4'], "error: unknown command 'check-acess'. Did you mean check-access?"],
+    [['hash-pasword'], "error: unknown command 'hash-pasword'. Did you mean hash-password?"],
+    [['frobnicate'], "error: unknown command 'frobnicate'. The commands are config, check-access, hash-password, cert, service, users; `tavern-server --help` says what each does."],
+    [['--whitelistMode', 'false'], "error: unknown option '--whitelistMode'. Did you mean --whitelist? (it sets whitelistMode)"],
+    [['--whitelistmode=false'], "error: unknown option '--whitelistmode'. Did you mean --whitelist? (it sets whitelistMode)"],
+    [['--ssl.enabled'], "error: unknown option '--ssl.enabled'. Did you mean --ssl? (it sets ssl.enabled)"],
+    [['--satisfy', 'any'], "error: unknown option '--satisfy': satisfy has no flag; set it in config.yaml, or with the environment variable TAVERN_SATISFY."],
+    [['--lisen'], "error: unknown option '--lisen'. Did you mean --listen?"],
+    [['--Port', '80'], "error: unknown option '--Port'. Did you mean --port?"],
+    [['--frobnicate'], "error: unknown option '--frobnicate'. `tavern-server --help` lists the flags."],
+    [['-x'], "error: unknown option '-x'. `tavern-server --help` lists the flags."],
+    [['cert', '--forse'], "error: unknown option '--forse'. Did you mean --force?"],
+    [['check-access', '1.2.3.4', '--whitelistMode=false'], "error: unknown option '--whitelistMode'. Did you mean --whitelist? (it sets whitelistMode)"]
+  ]
+  for (const [argv, message] of cases) {
+    const io = captureIo(t.testdir({}))
+    t.same(await runCli(argv, io), { kind: 'exit', code: 2 }, argv.join(' '))
+    t.equal(io.err(), `${message}\n`, argv.join(' '))
+  }
+})
+
+t.test('messages name the command the way it was started', async (t) => {
+  const io = captureIo(t.testdir({}))
+  io.invokedAs = 'node server.js'
+  t.same(await runCli(['check-acess'], io), { kind: 'exit', code: 2 })
+  const help = captureIo(t.testdir({}))
+  help.invokedAs = 'npx tavern-server'
+  t.same(await runCli(['--help'], help), { kind: 'exit', code: 0 })
+  t.match(help.out(), /^Usage: npx tavern-server \[options\] \[command\]/)
+  const unknown = captureIo(t.testdir({}))
+  unknown.invokedAs = 'node server.js'
+  await runCli(['--frobnicate'], unknown)
+  t.match(unknown.err(), '`node server.js --help` lists the flags')
+})
+
+t.test('SillyTavern\'s own flags that mean nothing here are ignored, with one line saying so', async (t) => {
+  const cases: Array<[string[], string[], string]> = [
+    [['--autorun', '--version'], ['--version'], '--autorun'],
+    [['--disableCsrf=true', '--no-autorun', '--global', 'false', '--version'], ['--version'], '--disableCsrf, --autorun, --global'],
+    [['--browserLaunchPort', '8080', '--heartbeatInterval', '30', '--requestProxyBypass', 'localhost', '10.0.0.1', '--corsProxy', '--version'], ['--version'], '--browserLaunchPort, --heartbeatInterval, --requestProxyBypass, --corsProxy']
+  ]
+  for (const [argv, , named] of cases) {
+    const io = captureIo(t.testdir({}))
+    t.same(await runCli(argv, io), { kind: 'exit', code: 0 }, argv.join(' '))
+    t.equal(io.out(), `${VERSION}\n`)
+    t.equal(io.err(), `Ignoring ${named}: SillyTavern flag${named.includes(',') ? 's' : ''} with no meaning for tavern-server.\n`)
+  }
+  const io = captureIo(t.testdir({ 'config.yaml': 'whitelist: [127.0.0.1]\n' }))
+  t.same(await runCli(['--autorun', 'check-access', '127.0.0.1', '--enableKeepAlive'], io), { kind: 'exit', code: 0 }, 'a boolean takes only a true/false word with it')
+  t.match(io.out(), /^127\.0\.0\.1 is admitted/)
+  const end = captureIo(t.testdir({}))
+  t.same(await runCli(['hash-password', '--', '--autorun'], end), { kind: 'exit', code: 2 }, 'nothing after -- is taken')
+  t.notMatch(end.err(), /Ignoring/)
+})
+
+t.test('SillyTavern\'s flags that mean something here keep working', async (t) => {
+  const io = captureIo(t.testdir({}))
+  const server = await serving(t, await runCli(['--port', '0', '--listen', '--listenAddressIPv4', '127.0.0.1', '--whitelist', '--basicAuthMode=false', '--autorun'], io))
+  t.ok(server.addresses.length > 0)
+  t.match(io.out(), /tavern-server is listening on IPv4: 127\.0\.0\.1:/)
 })
 
 t.test('starts with defaults and stops cleanly', async (t) => {
@@ -42,8 +106,14 @@ t.test('starts with defaults and stops cleanly', async (t) => {
   const io = captureIo(dir)
   const server = await serving(t, await runCli(['--port', '0'], io))
   const port = server.addresses[0]!.port
-  t.match(io.out(), `Created config.yaml with default values at ${join(dir, 'config.yaml')}\n`)
-  t.match(io.out(), `tavern-server is listening on IPv4: 127.0.0.1:${port}\nGo to: http://127.0.0.1:${port}/\n`)
+  t.equal(io.out(), [
+    `Created config.yaml with default values at ${join(dir, 'config.yaml')}`,
+    `Whitelist: 2 entries from the whitelist key in ${join(dir, 'config.yaml')}.`,
+    `tavern-server is listening on IPv4: 127.0.0.1:${port}`,
+    `Only this computer can connect (listen is false). To connect from a phone or another computer, set listen: true in ${join(dir, 'config.yaml')}, or start with --listen.`,
+    `Go to: http://127.0.0.1:${port}/`,
+    ''
+  ].join('\n'))
   t.equal((await request(`http://127.0.0.1:${port}/healthz`)).status, 200)
 })
 
@@ -95,7 +165,7 @@ t.test('an invalid whitelist entry refuses start-up naming it', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - localhost\n' })
   const io = captureIo(dir)
   t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
-  t.match(io.err(), `${join(dir, 'config.yaml')} whitelist[1]: "localhost": host names are not supported`)
+  t.match(io.err(), `${join(dir, 'config.yaml')}:3 whitelist entry 2: "localhost": host names are not supported; write the device's IP address (tavern-server check-access <ip> tells whether the server admits an address)`)
 })
 
 t.test('an unexpected error says to report it, and shows the stack with --debug', async (t) => {
@@ -115,6 +185,15 @@ t.test('notices go to stdout and warnings to stderr', async (t) => {
   writeFileSync(join(dir, 'extra'), '')
   const io = captureIo(dir)
   await serving(t, await runCli([], io))
-  t.match(io.out(), /does not set .*; using the default values\./)
+  t.notMatch(io.out(), /does not set|using the default values/, 'keys the file leaves out take their defaults quietly')
   t.match(io.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)
+})
+
+t.test('per-user Basic auth with an account without a password is refused once, not warned about and then refused for the same reason', async (t) => {
+  const io = captureIo(t.testdir({ 'config.yaml': 'listen: true\nwhitelistMode: false\nbasicAuthMode: true\nenableUserAccounts: true\nperUserBasicAuth: true\n' }))
+  t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
+  t.match(io.err(), /^Refusing to listen/)
+  t.equal(io.err().match(/no password/g)?.length, 1, 'the reason once')
+  t.match(io.err(), /^ {2}- a password on every enabled account: tavern-server users passwd <handle> \(for admin\)/m, 'and its fix')
+  t.notMatch(io.err(), /basicAuthMode: true|basicAuthUser/)
 })

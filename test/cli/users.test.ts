@@ -39,7 +39,13 @@ t.test('add, list, and the password from standard input, never from the argument
   t.match((await users(dir, ['add', 'bob', '--no-password'])).out, /Added the account "bob", without a password\./)
   const listed = await users(dir, ['list'])
   t.equal(listed.out, 'HANDLE  NAME     ROLE   STATE    PASSWORD\nalice   Alice A  admin  enabled  set\nbob     bob      user   enabled  none\n')
-  t.equal((await users(dir, ['add', 'carol', 'pw'])).code, 2, 'a password argument is refused')
+  const typed = await users(dir, ['add', 'carol', 'hunter2'])
+  t.equal(typed.code, 2, 'a password argument is refused')
+  t.equal(typed.err, 'error: users add takes one argument, the handle: it never reads the password from the command line, where it would stay in the shell history and the process list. ' +
+    'Run `tavern-server users add carol` and type the password when asked, or pipe it in: echo "$PASSWORD" | tavern-server users add carol\n')
+  t.match(await users(dir, ['passwd', 'alice', 'hunter2']), { code: 2, err: /^error: users passwd takes one argument, the handle: .* \| tavern-server users passwd alice\n$/ })
+  t.match(await users(dir, ['enable', 'alice', 'bob']), { code: 2, err: /too many arguments/ }, 'the other commands take their arguments only')
+  t.equal(accounts(dir).length, 2, 'nothing was added')
 })
 
 t.test('before the first start, passwd admin makes the first admin with that password', async (t) => {

@@ -2,6 +2,7 @@
  * An in-process stand-in for the process: captured stdout/stderr, an environment and a folder.
  */
 import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ContainerProbe } from '../../src/access/docker-hosts.js'
 import type { Io, Stdin } from '../../src/cli/serve.js'
@@ -50,6 +51,16 @@ export function captureIo (cwd: string, env: Record<string, string> = {}, interf
     hostname: () => 'tavern-test',
     containerProbe: NOT_IN_CONTAINER,
     user: () => 'tester (uid 1000)',
+    host: {
+      execPath: process.execPath,
+      uid: 1000,
+      userName: 'tester',
+      platform: 'linux',
+      // A system unit installed in a test lands here, never in the real /etc.
+      root: join(cwd, 'machine-root'),
+      systemd: () => true,
+      run: async () => ({ code: 0, output: '' })
+    },
     out: () => out,
     err: () => err
   }

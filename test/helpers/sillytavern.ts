@@ -114,15 +114,20 @@ export function sillyTavernConfig (home: string, overrides: Record<string, unkno
 
 interface Started { child: ChildProcess, port: number, output: () => string, exited: Promise<number | null> }
 
-/** Starts SillyTavern from its folder and waits for its listening line. */
-async function launch (home: string, configPath: string, dataRoot: string, log?: string): Promise<Started> {
-  const port = await freePort()
+/**
+ * Starts SillyTavern from its folder and waits for its listening line.
+ * @param prefix runs it through this command (inside a network namespace, where every port is free:
+ *   it takes 8001, leaving tavern-server's default 8000)
+ */
+async function launch (home: string, configPath: string, dataRoot: string, log?: string, prefix: readonly string[] = []): Promise<Started> {
+  const port = prefix.length === 0 ? await freePort() : 8001
   const env: Record<string, string> = {}
   // No coverage recording or test loader in SillyTavern's process.
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
-  const child = spawn(process.execPath, ['server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot], {
+  const command = [...prefix, process.execPath, 'server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot]
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: appDir(home),
     env,
     stdio: ['ignore', 'pipe', 'pipe']
@@ -217,6 +222,8 @@ export interface SillyTavernOptions {
   config?: Record<string, unknown>
   /** A data root to use (kept as is); a fresh one in `dir` otherwise. */
   dataRoot?: string
+  /** Runs it through this command, e.g. `ip netns exec <name>` (Netns.prefix). */
+  prefix?: readonly string[]
 }
 
 /**
@@ -232,7 +239,7 @@ export async function startSillyTavern (t: { teardown: (fn: () => Promise<void> 
   }
   const configPath = join(dir, 'config.yaml')
   writeFileSync(configPath, sillyTavernConfig(home, options.config ?? {}))
-  const started = await launch(home, configPath, dataRoot)
+  const started = await launch(home, configPath, dataRoot, undefined, options.prefix)
   const stopIt = (): Promise<void> => stop(started)
   t.teardown(stopIt)
   return { url: `http://127.0.0.1:${started.port}`, port: started.port, dataRoot, configPath, output: started.output, stop: stopIt }

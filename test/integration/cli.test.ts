@@ -19,11 +19,14 @@ t.test('first start in an empty folder: defaults, 127.0.0.1:8000, config.yaml wi
   // Port 8000 is always free inside a fresh network namespace.
   const dir = t.testdir({})
   const ns = createNetns(t.teardown)
-  const cli = await startCli([], { cwd: dir, prefix: ns.prefix })
+  // As a user starts it: no environment variable set (spawnCli's TAVERN_WHITELISTDOCKERHOSTS unset).
+  const cli = await startCli([], { cwd: dir, prefix: ns.prefix, env: { TAVERN_WHITELISTDOCKERHOSTS: '' } })
   t.teardown(() => { cli.child.kill() })
   t.equal(cli.out(), [
     `Created config.yaml with default values at ${join(dir, 'config.yaml')}`,
+    `Whitelist: 2 entries from the whitelist key in ${join(dir, 'config.yaml')}.`,
     'tavern-server is listening on IPv4: 127.0.0.1:8000',
+    `Only this computer can connect (listen is false). To connect from a phone or another computer, set listen: true in ${join(dir, 'config.yaml')}, or start with --listen.`,
     'Go to: http://127.0.0.1:8000/',
     ''
   ].join('\n'))

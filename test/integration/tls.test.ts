@@ -65,7 +65,7 @@ t.test('each broken certificate set-up is one line on stderr and exit 1', async 
   const expired = await issue(ca, { notBefore: days(-60), notAfter: days(-2) })
   const base = t.testdir({})
   const cases: Array<{ name: string, files: Record<string, string>, env?: Record<string, string>, err: RegExp }> = [
-    { name: 'missing', files: {}, err: /^HTTPS is on, but the certificate file \S+cert\.pem and the key file \S+privkey\.pem do not exist\. Run tavern-server cert/ },
+    { name: 'missing', files: {}, err: /^HTTPS is on, but the certificate file \S+cert\.pem and the key file \S+privkey\.pem do not exist\. Run node \S+bin\/tavern-server\.js cert/ },
     { name: 'not a PEM certificate', files: { 'cert.pem': 'hello\n', 'privkey.pem': leaf.key }, err: /^The TLS certificate file \S+cert\.pem is not a PEM certificate\./ },
     { name: 'not a PEM key', files: { 'cert.pem': leaf.cert, 'privkey.pem': 'hello\n' }, err: /^The TLS key file \S+privkey\.pem is not a PEM private key\./ },
     { name: 'no passphrase', files: { 'cert.pem': leaf.cert, 'privkey.pem': encryptKey(leaf.key, 'right') }, err: /^The TLS key \S+privkey\.pem is encrypted and no passphrase was given\./ },

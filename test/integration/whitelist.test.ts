@@ -73,14 +73,19 @@ t.test('on one kept-alive connection, every request is checked: its Host, and a 
   t.match(cli.out(), /New connection from 10\.1\.2\.3;/, 'each forwarded client is recorded')
 })
 
-t.test('whitelist.txt takes precedence and edits apply without a restart', async (t) => {
+t.test('whitelist.txt takes precedence, says so, and edits apply without a restart', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.2\n', 'whitelist.txt': '# only this computer\n127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
-  t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 403, 'the config list is not used')
+  const file = join(dir, 'whitelist.txt')
+  t.match(cli.out(), `Whitelist: 1 entry from ${file} (it replaces the whitelist key in ${join(dir, 'config.yaml')}).\n`, 'start-up says which list is in force')
+  const refused = await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })
+  t.equal(refused.status, 403, 'the config list is not used')
+  t.equal(refused.body, `Forbidden: Connection attempt from 127.0.0.2. If you are attempting to connect, please add your IP address to whitelist.txt in ${dir} (it replaces the whitelist in config.yaml), or disable whitelist mode in config.yaml in ${dir}.\n`,
+    'the Forbidden message names the file that holds the list')
 
   writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\r\n127.0.0.2\r\n')
-  await cli.waitFor(/whitelist reloaded: 2 entries\n/)
+  await cli.waitFor(/whitelist reloaded: 2 entries from \S+whitelist\.txt \(it replaces the whitelist key in \S+config\.yaml\)\n/)
   t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.2' })).status, 200)
 
   writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\nmy-phone\n')
@@ -97,10 +102,10 @@ t.test('a reloaded whitelist applies to connections already open', async (t) => 
   t.equal(await status(), 200)
   t.equal(await status(), 200)
   writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.1\n')
-  await cli.waitFor(/whitelist reloaded: 1 entries\n/)
+  await cli.waitFor(/whitelist reloaded: 1 entry from /)
   t.equal(await status(), 403, 'the same connection, refused by the new list')
   writeFileSync(join(dir, 'whitelist.txt'), '127.0.0.0/24\n')
-  await cli.waitFor(/whitelist reloaded: 1 entries\n[^]*whitelist reloaded: 1 entries\n/)
+  await cli.waitFor(/whitelist reloaded: 1 entry from [^]*whitelist reloaded: 1 entry from /)
   t.equal(await status(), 200, 'and admitted again')
   t.equal(connections(), 1, 'every request went over one connection')
 })
@@ -110,10 +115,10 @@ t.test('edits to the whitelist in config.yaml apply too, and SIGHUP reloads', as
   const cli = await startCli(['--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
   writeFileSync(join(dir, 'config.yaml'), 'whitelist:\n  - 127.0.0.1\n  - 127.0.0.3\n  - ::1\n')
-  await cli.waitFor(/whitelist reloaded: 3 entries\n/)
+  await cli.waitFor(/whitelist reloaded: 3 entries from the whitelist key in \S+config\.yaml\n/)
   t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.3' })).status, 200)
   cli.child.kill('SIGHUP')
-  await cli.waitFor(/SIGHUP received: reloading\.\nwhitelist reloaded: 3 entries\nReload done\.\n/)
+  await cli.waitFor(/SIGHUP received: reloading\.\nwhitelist reloaded: 3 entries from the whitelist key in \S+config\.yaml\nReload done\.\n/)
 })
 
 t.test('the access log: every decision, one line each; reopened on SIGHUP for logrotate', async (t) => {
@@ -201,10 +206,15 @@ t.test('a 192.168.x device is admitted by 192.168.0.0/16 and a 10.x device is fo
   await cli.waitFor(/New connection from 192\.168\.77\.20; User Agent: curl\//)
 })
 
-t.test('in a container, start-up says which Docker host addresses it admits', { skip: noNetns ?? (systemProbe.inContainer() ? false : 'this machine is not a container') }, async (t) => {
+t.test('in a container, start-up says which Docker host addresses it admits, when other devices can connect at all', { skip: noNetns ?? (systemProbe.inContainer() ? false : 'this machine is not a container') }, async (t) => {
   // Inside an empty namespace no name resolves and no query can leave the machine.
   const ns = createNetns(t.teardown)
-  const cli = await startCli(['--port', '8000'], { cwd: t.testdir({}), prefix: ns.prefix, env: { TAVERN_WHITELISTDOCKERHOSTS: 'true' } })
+  const env = { TAVERN_WHITELISTDOCKERHOSTS: 'true' }
+  const local = await startCli(['--port', '8000'], { cwd: t.testdir({}), prefix: ns.prefix, env })
+  t.notMatch(local.out(), /Running in a container|Docker host/, 'with listen: false, no Docker host line')
+  local.child.kill('SIGTERM')
+  t.equal(await local.exited, 0)
+  const cli = await startCli(['--port', '8000', '--listen'], { cwd: t.testdir({}), prefix: ns.prefix, env })
   t.teardown(() => { cli.child.kill() })
-  t.match(cli.out(), 'Running in a container, but no Docker host address was found')
+  t.match(cli.out(), /Running in a container, but no Docker host address was found [^\n]*If a browser on the host computer is refused, add the address its Forbidden message names to the whitelist\.\n/)
 })

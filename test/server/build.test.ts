@@ -61,3 +61,24 @@ t.test('a malformed request is a 400, not a crash', async (t) => {
   const response = await app.inject({ url: '/%E0%A4%A' })
   t.equal(response.statusCode, 400)
 })
+
+t.test('the home page says who you are, where you connect from, what let you in, and how to put an app here', async (t) => {
+  const open = await testApp(t, { whitelistMode: false })
+  const anyone = (await open.app.inject({ url: '/', remoteAddress: '127.0.0.1' })).body
+  t.match(anyone, '<p>No password needed.</p>')
+  t.match(anyone, '<p>The IP whitelist is off (whitelistMode: false).</p>')
+  t.match(anyone, /<meta name="viewport" content="width=device-width, initial-scale=1">/, 'sized for a phone')
+  t.match(anyone, '<pre>app:\n  upstream: http://127.0.0.1:8001</pre>')
+
+  const listed = await testApp(t, { whitelist: ['127.0.0.0/8'] })
+  t.match((await listed.app.inject({ url: '/', remoteAddress: '127.0.0.5' })).body,
+    /No password needed\.<\/p>\n<p>You are connected from <strong>127\.0\.0\.5<\/strong>: your address as this server sees it\.<\/p>\n<p>Admitted by the whitelist entry <code>127\.0\.0\.0\/8<\/code> \(.*config\.yaml:\d+ whitelist entry 1\)\./)
+
+  const basic = { authorization: `Basic ${Buffer.from('Zoë <b>:pw').toString('base64')}` }
+  const user = await testApp(t, { basicAuthMode: true, basicAuthUser: { username: 'Zoë <b>', password: 'pw' } })
+  const named = (await user.app.inject({ url: '/', headers: basic })).body
+  t.match(named, 'You are logged in as <strong>Zoë &lt;b&gt;</strong>.')
+  t.match(named, 'Admitted by the whitelist entry <code>127.0.0.1</code>')
+  const nowhitelist = await testApp(t, { whitelistMode: false, basicAuthMode: true, basicAuthUser: { username: 'Zoë <b>', password: 'pw' } })
+  t.match((await nowhitelist.app.inject({ url: '/', headers: basic })).body, /You are logged in as <strong>Zoë &lt;b&gt;<\/strong>\.[^]*The IP whitelist is off/)
+})

@@ -62,12 +62,19 @@ t.test('names both files when neither exists, and suggests tavern-server cert', 
 t.test('a file that cannot be read names the file and the reason', async (t) => {
   const dir = t.testdir({ 'key.pem': good.key, folder: {} })
   symlinkSync('loop', join(dir, 'loop'))
-  const folder = failure(() => readTlsPair(ssl(dir, { certPath: join(dir, 'folder') }), USER, 'config.yaml'))
-  t.equal(folder.code, 'TVS_ERR_TLS_UNREADABLE')
-  t.match(folder.message, `Cannot read the TLS certificate file ${join(dir, 'folder')} as ${USER}, the user the server runs as: it is a folder, not a file.`)
   const loop = failure(() => readTlsPair(ssl(dir, { certPath: join(dir, 'loop') }), USER, 'config.yaml'))
   t.equal(loop.code, 'TVS_ERR_TLS_UNREADABLE')
   t.match(loop.message, /ELOOP/)
+})
+
+t.test('a path that is a folder is a wrong path, not a permission problem: it says which files the folder holds', async (t) => {
+  const dir = t.testdir({ 'key.pem': good.key, empty: {}, live: { 'fullchain.pem': good.cert, 'privkey.pem': good.key, README: '' } })
+  const cert = failure(() => readTlsPair(ssl(dir, { certPath: join(dir, 'live') }), USER, 'config.yaml'))
+  t.equal(cert.code, 'TVS_ERR_TLS_FOLDER')
+  t.equal(cert.message, `The TLS certificate path ${join(dir, 'live')} is a folder, not a file. Set ssl.certPath (or --certPath) to the file itself; it holds fullchain.pem, privkey.pem.`)
+  t.notMatch(cert.message, /mode|read access/, 'no advice about file modes')
+  const key = failure(() => readTlsPair(ssl(dir, { certPath: join(dir, 'live', 'fullchain.pem'), keyPath: join(dir, 'empty') }), USER, 'config.yaml'))
+  t.equal(key.message, `The TLS key path ${join(dir, 'empty')} is a folder, not a file. Set ssl.keyPath (or --keyPath) to the file itself.`)
 })
 
 t.test('files that are not PEM are refused, with a hint when the paths are swapped', async (t) => {

@@ -82,7 +82,7 @@ t.test('accounts SillyTavern made log in to tavern-server with their SillyTavern
   t.match(imported.out, /Imported 4:/)
   t.match(imported.out, /\n {2}jürgen \(Jürgen\)\n/)
   t.match(imported.out, /\n {2}alice \(Alice\)\n/)
-  t.match(imported.out, /\n {2}nopass \(No Pass\): NO PASSWORD, nobody can log in to it until one is set: tavern-server users passwd nopass\n/)
+  t.match(imported.out, /\n {2}nopass \(No Pass\): NO PASSWORD, nobody can log in to it until one is set: node \S+bin\/tavern-server\.js users passwd nopass\n/)
   t.match(imported.out, /\n {2}default-user \(User\), admin: NO PASSWORD/)
   t.notMatch(imported.out, 'Not imported')
 

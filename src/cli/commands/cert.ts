@@ -6,9 +6,10 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { TVS_ERR_TLS_CERT_EXISTS, TVS_ERR_TLS_CERT_WRITE } from '../../errors.js'
+import { commandLine } from '../../invocation.js'
 import type { Interfaces } from '../../server/listen-plan.js'
 import { formatDate } from '../../server/tls-pair.js'
-import { commandConfig } from '../program.js'
+import { loadWithFlags, parsedFlags } from '../program.js'
 import type { CommandContext } from './index.js'
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
@@ -47,13 +48,14 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
     .description('make a self-signed HTTPS certificate and key (at ssl.certPath and ssl.keyPath) for this computer\'s names and addresses, and print its fingerprint')
     .option('--force', 'replace an existing certificate and key')
     .action(async (options: { force?: true }, command: Command) => {
-      const { config, notices, warnings } = commandConfig(command, io)
+      const parsed = parsedFlags(command)
+      const { config, notices, warnings } = loadWithFlags(parsed, io)
       for (const line of notices) io.stdout.write(`${line}\n`)
       for (const line of warnings) io.stderr.write(`${line}\n`)
       const { certPath, keyPath, keyPassphrase } = config.ssl
       const existing = [certPath, keyPath].filter((file) => existsSync(file))
       if (existing.length > 0 && options.force !== true) {
-        throw new TVS_ERR_TLS_CERT_EXISTS(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`)
+        throw new TVS_ERR_TLS_CERT_EXISTS(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`, commandLine('cert'))
       }
       const { commonName, names } = certificateNames(io.hostname(), io.interfaces())
       // Loaded here only, so the server itself never loads the certificate generator, nor the
@@ -73,8 +75,8 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
         'open the certificate details there and go on only if its SHA-256 fingerprint is the one above.',
         config.ssl.enabled
           ? `HTTPS is on in ${config.configPath}; a running tavern-server picks up the new certificate by itself.`
-          : `Turn HTTPS on with --ssl, or with ssl.enabled: true in ${config.configPath}.`,
-        'When this computer gets a new name or address (another network), run tavern-server cert --force again.',
+          : `Turn HTTPS on: ${commandLine('--ssl')}, or ssl.enabled: true in ${config.configPath}.`,
+        `When this computer gets a new name or address (another network), run ${commandLine('cert --force')} again.`,
         ''
       ].join('\n'))
       finish({ kind: 'exit', code: 0 })

@@ -4,9 +4,11 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { parseAddress, formatAddress } from '../../access/ip-address.js'
-import { compileWhitelist, readWhitelist } from '../../access/whitelist.js'
+import { compileWhitelist, describeWhitelist } from '../../access/whitelist.js'
+import { describeSource } from '../../config/value-source.js'
 import { dockerRules } from '../access.js'
-import { commandConfig } from '../program.js'
+import { listenAdvice } from '../banner.js'
+import { loadWithFlags, parsedFlags } from '../program.js'
 import type { CommandContext } from './index.js'
 
 export function registerCheckAccess (program: Command, { io, finish }: CommandContext): void {
@@ -18,21 +20,27 @@ export function registerCheckAccess (program: Command, { io, finish }: CommandCo
       return formatAddress(address)
     })
     .action(async (ip: string, _options: unknown, command: Command) => {
-      const { config } = commandConfig(command, io)
+      const { config } = loadWithFlags(parsedFlags(command), io)
+      const say = (line: string, code: number): void => {
+        // The whitelist is not the only thing between another device and the server.
+        const remote = !/^127\.|^::1$/.test(ip)
+        const listen = remote && !config.listen
+          ? `\nBut listen is false (${describeSource(config.sources.listen)}), so only this computer can connect at all: to let other devices in, ${listenAdvice(config)}.`
+          : ''
+        io.stdout.write(`${line}${listen}\n`)
+        finish({ kind: 'exit', code })
+      }
       if (!config.whitelistMode) {
-        io.stdout.write(`${ip} is admitted: whitelistMode is false in ${config.configPath}, so every address may connect.\n`)
-        finish({ kind: 'exit', code: 0 })
+        say(`${ip} is admitted: whitelistMode is false (${describeSource(config.sources.whitelistMode)}), so every address may connect.`, 0)
         return
       }
       const docker = await dockerRules(config, io.containerProbe)
       const whitelist = compileWhitelist(config, docker.rules)
-      const rule = whitelist.match(ip)
+      const rule = whitelist.matcher.match(ip)
       if (rule === undefined) {
-        io.stdout.write(`${ip} is forbidden: no whitelist entry matches it (${whitelist.rules.length} entries from ${readWhitelist(config).from}).\n`)
-        finish({ kind: 'exit', code: 1 })
+        say(`${ip} is forbidden: no whitelist entry matches it (${describeWhitelist(whitelist)}). To admit it, add ${ip} to ${whitelist.list.addTo}.`, 1)
       } else {
-        io.stdout.write(`${ip} is admitted by whitelist entry ${rule.entry} (${rule.source}).\n`)
-        finish({ kind: 'exit', code: 0 })
+        say(`${ip} is admitted by whitelist entry ${rule.entry} (${rule.source}).`, 0)
       }
     })
 }

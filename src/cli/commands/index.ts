@@ -6,7 +6,9 @@ import type { Command } from 'commander'
 import type { Io, RunningServer } from '../serve.js'
 import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
+import { registerConfig } from './config.js'
 import { registerHashPassword } from './hash-password.js'
+import { registerService } from './service.js'
 import { registerUsers } from './users.js'
 
 export type Outcome = { kind: 'exit', code: number } | { kind: 'serving', server: RunningServer }
@@ -19,4 +21,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerCheckAccess, registerHashPassword, registerCert, registerUsers]
+export const COMMANDS: readonly RegisterCommand[] = [registerConfig, registerCheckAccess, registerHashPassword, registerCert, registerService, registerUsers]

@@ -13,17 +13,18 @@ import { AccountStore } from '../../accounts/account-store.js'
 import { slugProblem } from '../../accounts/handle.js'
 import { readSillyTavernAccounts } from '../../accounts/sillytavern-import.js'
 import type { Config } from '../../config/config.js'
+import { commandLine } from '../../invocation.js'
 import { TVS_ERR_ACCOUNT_EXISTS, TVS_ERR_ACCOUNT_HANDLE, TVS_ERR_ACCOUNT_UNKNOWN, TVS_ERR_CLI_INPUT, TVS_ERR_DATA_ROOT } from '../../errors.js'
 import { FIRST_ADMIN } from '../accounts.js'
-import { readPassword } from '../password-input.js'
-import { commandConfig } from '../program.js'
+import { readPassword, refusePasswordArguments } from '../password-input.js'
+import { loadWithFlags, parsedFlags } from '../program.js'
 import type { Io } from '../serve.js'
 import type { CommandContext } from './index.js'
 
 interface Opened { config: Config, store: AccountStore }
 
 function open (command: Command, io: Io): Opened {
-  const { config, notices, warnings } = commandConfig(command, io)
+  const { config, notices, warnings } = loadWithFlags(parsedFlags(command), io)
   for (const line of notices) io.stdout.write(`${line}\n`)
   for (const line of warnings) io.stderr.write(`${line}\n`)
   try {
@@ -58,7 +59,7 @@ async function folder (opened: Opened, io: Io, handle: string): Promise<string> 
 
 async function newPassword (io: Io, handle: string): Promise<string> {
   const password = await readPassword(io, `New password for ${handle}`, 'nothing changed')
-  if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | tavern-server users passwd ${handle}`)
+  if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | ${commandLine(`users passwd ${handle}`)}`)
   return hashPassword(password)
 }
 
@@ -73,7 +74,8 @@ export function accountTable (accounts: readonly Account[]): string {
 }
 
 export function registerUsers (program: Command, { io, finish }: CommandContext): void {
-  const users = program.command('users').description('manage user accounts (enableUserAccounts); safe while the server runs')
+  // Its commands take exactly their arguments; add and passwd explain why a password is not one.
+  const users = program.command('users').description('manage user accounts (enableUserAccounts); safe while the server runs').allowExcessArguments(false)
   const done = (lines: string[]): void => {
     io.stdout.write(`${lines.join('\n')}\n`)
     finish({ kind: 'exit', code: 0 })
@@ -90,7 +92,9 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
     .option('--name <name>', 'the display name (default: the handle)')
     .option('--admin', 'make it an admin account')
     .option('--no-password', 'add it without a password (nobody can log in to it until one is set)')
+    .allowExcessArguments()
     .action(async (handle: string, options: { name?: string, admin?: true, password: boolean }, command: Command) => {
+      refusePasswordArguments(command, 'users add takes one argument, the handle', commandLine(`users add ${handle}`))
       const opened = open(command, io)
       const problem = slugProblem(handle)
       if (problem !== undefined) throw new TVS_ERR_ACCOUNT_HANDLE(handle, problem)
@@ -102,7 +106,9 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
 
   users.command('passwd').description('set the password of an account (asked for, or read from standard input); its sessions end')
     .argument('<handle>')
+    .allowExcessArguments()
     .action(async (handle: string, _options: unknown, command: Command) => {
+      refusePasswordArguments(command, 'users passwd takes one argument, the handle', commandLine(`users passwd ${handle}`))
       const opened = open(command, io)
       // Before the first start there are no accounts yet: the first admin is made here then.
       const first = opened.store.size === 0 && handle === FIRST_ADMIN
@@ -146,7 +152,7 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
       for (const account of added) await folder(opened, io, account.handle)
       const lines = [`Read ${found.accounts.length} account${found.accounts.length === 1 ? '' : 's'} from ${found.storage}.`]
       if (added.length > 0) {
-        lines.push(`Imported ${added.length}:`, ...added.map((a) => `  ${a.handle} (${a.name})${a.admin ? ', admin' : ''}${a.enabled ? '' : ', disabled'}${a.password === '' ? ': NO PASSWORD, nobody can log in to it until one is set: tavern-server users passwd ' + a.handle : ''}`))
+        lines.push(`Imported ${added.length}:`, ...added.map((a) => `  ${a.handle} (${a.name})${a.admin ? ', admin' : ''}${a.enabled ? '' : ', disabled'}${a.password === '' ? `: NO PASSWORD, nobody can log in to it until one is set: ${commandLine(`users passwd ${a.handle}`)}` : ''}`))
       }
       if (skipped.length > 0) lines.push(`Skipped ${skipped.length} that exist here already: ${skipped.join(', ')}`)
       if (found.problems.length > 0) lines.push(`Not imported (${found.problems.length}):`, ...found.problems.map((p) => `  ${p}`))

@@ -1,0 +1,146 @@
+/**
+ * The app behind the gate, measured: proxied requests per CPU-second against the same proxy
+ * without the gate and against nginx, the time an event stream's chunk takes through the gate,
+ * and a thousand event streams held at once.
+ */
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { headToHead } from './head-to-head.js'
+import { runLoad } from './load.js'
+import { nginxVersion, startNginx } from './nginx.js'
+import { fetchOnce, precheck } from './precheck.js'
+import { cpuMs, launch, residentMb } from './processes.js'
+import { ROOT, startServer, startTavern } from './servers.js'
+import { median, ratios } from './stats.js'
+
+const UPSTREAM = join(ROOT, 'bench', 'upstream-server.js')
+const PROXY_BASELINE = join(ROOT, 'bench', 'proxy-baseline-server.js')
+const STREAM_WORKER = fileURLToPath(new URL('stream-worker.js', import.meta.url))
+const START_TIMEOUT_MS = 60_000
+
+/** Runs the stream worker; resolves with its JSON line (and calls `onHolding` at "holding"). */
+async function streamWorker (spec, { cpu, onHolding } = {}) {
+  const proc = launch(process.execPath, [STREAM_WORKER, JSON.stringify(spec)], { cpu })
+  if (onHolding !== undefined) {
+    await proc.waitFor(/holding \d+\n/, 60_000).then(onHolding, () => onHolding())
+  }
+  const code = await proc.exited
+  const line = proc.out().trim().split('\n').pop()
+  if (code !== 0 || !line?.startsWith('{')) throw new Error(`the stream client failed (${code}): ${proc.err().trim() || line}`)
+  return JSON.parse(line)
+}
+
+/**
+ * @returns the figures for the report's section, each with its reason where it was not measured
+ */
+export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bin, route, log }) {
+  const result = { nginx: nginxVersion(), rows: [], spec }
+  const upstream = await startServer({ script: UPSTREAM, args: ['--port', '0'], cwd: dir, cpu: pinning?.load, timeoutMs: START_TIMEOUT_MS })
+  try {
+    const made = await fixtures.get(['passwordHash'])
+    const headers = spec.headers()
+    const where = (name) => ({ dir: join(dir, `app-${name}`), cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS })
+    const targets = [
+      { key: 'tavern', name: 'tavern-server (whitelist + Basic auth), proxied', headers, checks: spec.checks, launch: () => startTavern({ ...where('tavern'), bin, config: spec.config(made, upstream.origin) }) },
+      { key: 'bare', name: 'bare Fastify, the same proxy, no gate', headers, checks: [], launch: () => startServer({ script: PROXY_BASELINE, args: ['--port', '0', '--upstream', upstream.origin], cwd: dir, cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }) },
+      { key: 'nginx', name: `nginx (allow/deny + auth_basic + proxy_pass)${result.nginx === undefined ? '' : `, ${result.nginx}`}`, headers, checks: spec.checks, launch: () => startNginx({ ...where('nginx'), upstream: upstream.origin, allow: '127.0.0.1', user: 'bench', password: 'correct horse battery staple' }) }
+    ]
+    const expected = await fetchOnce(`${upstream.origin}${route}`)
+    for (const target of targets) {
+      target.route = route
+      target.runs = []
+      if (target.key === 'nginx' && result.nginx === undefined) {
+        target.reason = 'nginx not installed (apt-get install nginx)'
+        continue
+      }
+      try {
+        target.server = await target.launch()
+        target.reason = await precheck(target.server, { checks: target.checks }, { path: route, headers, expected })
+      } catch (error) {
+        target.reason = error.message
+      }
+      log(`${target.name}: ${target.reason === undefined ? 'answers like the app, measuring' : `not measured: ${target.reason}`}`)
+    }
+    const measurable = targets.filter((t) => t.reason === undefined)
+    for (let round = 0; round < plan.rounds; round++) {
+      for (const target of round % 2 === 0 ? measurable : [...measurable].reverse()) {
+        if (round > 0) {
+          await target.server.proc.stop()
+          target.server = await target.launch()
+        }
+        const options = { url: `${target.server.origin}${route}`, connections: plan.connections, headers, cpu: pinning?.load }
+        // The quick run only shows that everything runs: no warm-up.
+        if (!plan.quick) await runLoad(load, { ...options, duration: plan.warmup })
+        const before = cpuMs(target.server.proc.pid)
+        const run = await runLoad(load, { ...options, duration: plan.duration })
+        target.runs.push({ ...run, cpuUs: (cpuMs(target.server.proc.pid) - before) * 1000 / run.requests })
+      }
+    }
+    const byKey = Object.fromEntries(targets.map((t) => [t.key, t]))
+    await Promise.all(measurable.map((t) => t.server.proc.stop()))
+
+    // Head to head: the gate against the same proxy without it (the target), and against nginx.
+    const tavern = byKey.tavern
+    const versus = async (other) => {
+      if (tavern.reason !== undefined || other.reason !== undefined) return { reason: tavern.reason ?? other.reason }
+      if (pinning === undefined) return { reason: 'needs taskset and two cores' }
+      log(`head to head: ${tavern.name} against ${other.name}, ${plan.headToHead.rounds} rounds`)
+      try {
+        return await headToHead(other, tavern, { load, plan: plan.headToHead, pinning, log })
+      } catch (error) {
+        return { reason: error.message }
+      }
+    }
+    result.headToHead = {
+      bare: await versus(byKey.bare),
+      // Not a target, and the quick run is for seeing that everything runs.
+      nginx: plan.quick ? { reason: 'head to head with nginx in a full run only' } : await versus(byKey.nginx)
+    }
+    for (const target of targets) {
+      result.rows.push({
+        name: target.name,
+        reason: target.reason,
+        rps: median(target.runs.map((r) => r.rps)),
+        p50: median(target.runs.map((r) => r.p50)),
+        p99: median(target.runs.map((r) => r.p99)),
+        cpuUs: median(target.runs.map((r) => r.cpuUs)),
+        errors: target.runs.reduce((n, r) => n + r.errors, 0),
+        ratio: target.key === 'bare' ? undefined : median(ratios(target.runs.map((r) => r.rps), byKey.bare.runs.map((r) => r.rps)))
+      })
+    }
+    const h2h = result.headToHead.bare
+    result.target = { min: spec.target.min, ratio: h2h.ratio, pass: Number.isFinite(h2h.ratio) ? h2h.ratio >= spec.target.min : undefined }
+
+    // Streaming: the same event stream read directly from the app and through the gate.
+    const events = plan.quick ? spec.streaming.events.quick : spec.streaming.events.full
+    const path = `/events?interval=${spec.streaming.intervalMs}&count=${events}`
+    try {
+      if (tavern.reason !== undefined) throw new Error(tavern.reason)
+      tavern.server = await tavern.launch()
+      log(`streaming: ${events} events, directly and through the gate`)
+      const direct = await streamWorker({ mode: 'latency', url: `${upstream.origin}${path}` }, { cpu: pinning?.load })
+      const gated = await streamWorker({ mode: 'latency', url: `${tavern.server.origin}${path}`, headers }, { cpu: pinning?.load })
+      result.streaming = { events, direct, gated, addedP99: gated.p99 - direct.p99, targetMs: spec.streaming.target.addedP99Ms }
+      result.streaming.pass = result.streaming.addedP99 < spec.streaming.target.addedP99Ms
+
+      const { count } = spec.streams
+      const intervalMs = plan.quick ? spec.streams.intervalMs / 2 : spec.streams.intervalMs
+      log(`${count} event streams at once through the gate`)
+      const rssBefore = residentMb(tavern.server.proc.pid)
+      let rssHolding = Number.NaN
+      const held = await streamWorker({ mode: 'hold', streams: count, headers, url: `${tavern.server.origin}/events?interval=${intervalMs}&count=${spec.streams.events}` }, {
+        cpu: pinning?.load,
+        onHolding: () => { rssHolding = residentMb(tavern.server.proc.pid) }
+      })
+      result.streams = { count, ...held, rssBefore, rssHolding, pass: held.held === count && held.completed === count }
+    } catch (error) {
+      result.streaming ??= { reason: error.message, targetMs: spec.streaming.target.addedP99Ms }
+      result.streams ??= { reason: error.message, count: spec.streams.count }
+    } finally {
+      await tavern.server?.proc.stop()
+    }
+  } finally {
+    await upstream.proc.stop()
+  }
+  return result
+}

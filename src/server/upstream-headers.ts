@@ -1,0 +1,148 @@
+/**
+ * The headers of a request forwarded to the app behind the gate, and of its answer. What the gate
+ * consumed stays at the gate (the credentials it checked, its own cookies), and what a client
+ * could use to pose as someone else is removed: a client-sent user header, forwarded addresses.
+ * Then the gate says what it knows: the scheme and host the client used, and who logged in.
+ */
+
+/** Hop-by-hop headers (RFC 9110 section 7.6.1), never forwarded in either direction. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+
+/**
+ * Headers an app may believe about the client or its user, when they come from its proxy:
+ * forwarded addresses (SillyTavern checks them against its whitelist), and the single sign-on
+ * headers SillyTavern reads (Authelia's Remote-User, Authentik's X-Authentik-Username).
+ * X-Forwarded-* goes by prefix.
+ */
+const IDENTITY = ['forwarded', 'x-real-ip', 'cf-connecting-ip', 'true-client-ip', 'remote-user', 'x-authentik-username']
+
+export interface ForwardRules {
+  /** Header names (lower case) removed from every forwarded request. */
+  readonly strip: ReadonlySet<string>
+  /** The gate's own cookies, removed from the Cookie header (by their names at the time). */
+  readonly cookies: readonly CookieName[]
+  /** The header that carries the user name to the app; '' for none. */
+  readonly userHeader: string
+  /** `host:port` of the app, its Host header. */
+  readonly upstreamHost: string
+  readonly forwardClientAddress: boolean
+}
+
+export interface ForwardRulesOptions {
+  upstream: URL
+  userHeader: string
+  forwardClientAddress: boolean
+  /** Whether the gate checks Authorization (Basic auth is on): then that header is the gate's. */
+  consumesAuthorization: boolean
+  consumedCookies: readonly CookieName[]
+}
+
+/** A cookie of the gate's; its name may change (the session cookie's follows the listening port). */
+export interface CookieName { readonly name: string }
+
+export function forwardRules (options: ForwardRulesOptions): ForwardRules {
+  const strip = new Set([...HOP_BY_HOP, ...IDENTITY, 'expect', 'host', 'proxy-authorization'])
+  // undici and many servers refuse Expect, and the gate has already answered it: the body is on
+  // its way.
+  if (options.userHeader !== '') strip.add(options.userHeader.toLowerCase())
+  if (options.consumesAuthorization) strip.add('authorization')
+  return {
+    strip,
+    cookies: options.consumedCookies,
+    userHeader: options.userHeader,
+    upstreamHost: options.upstream.host,
+    forwardClientAddress: options.forwardClientAddress
+  }
+}
+
+/** What the gate knows about a request, for the headers it adds. */
+export interface Forwarding {
+  /** The request's raw headers, as Node gives them: name, value, name, value... */
+  rawHeaders: readonly string[]
+  user: string | undefined
+  clientIp: string
+  tls: boolean
+  /** The Upgrade header of a WebSocket (or other) upgrade, kept with its Connection: Upgrade. */
+  upgrade?: string
+}
+
+/** The lower-case names listed in Connection headers: hop-by-hop too (RFC 9110 section 7.6.1). */
+function connectionTokens (raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== 'connection') continue
+    for (const token of (raw[i + 1] as string).split(',')) {
+      const name = token.trim().toLowerCase()
+      if (name !== '') (tokens ??= new Set()).add(name)
+    }
+  }
+  return tokens
+}
+
+/** The Cookie header without the gate's cookies, or undefined when none is left. */
+function withoutCookies (value: string, cookies: readonly CookieName[]): string | undefined {
+  const names = new Set(cookies.map((cookie) => cookie.name))
+  const kept = value.split(';').filter((pair) => {
+    const eq = pair.indexOf('=')
+    return !names.has((eq === -1 ? pair : pair.slice(0, eq)).trim())
+  }).map((pair) => pair.trim())
+  return kept.length === 0 ? undefined : kept.join('; ')
+}
+
+/**
+ * A user name as a header value: UTF-8 bytes, as proxies send them; undefined when it holds
+ * control characters, which no header can carry.
+ */
+export function userHeaderValue (user: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(user) ? undefined : Buffer.from(user, 'utf8').toString('latin1')
+}
+
+/**
+ * The raw header list for the forwarded request.
+ * @example forwardHeaders(rules, { rawHeaders: ['Host', 'pc:8000'], user: 'alice', clientIp: '192.168.1.5', tls: false })
+ *   // ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'pc:8000', 'Remote-User', 'alice']
+ */
+export function forwardHeaders (rules: ForwardRules, request: Forwarding): string[] {
+  const raw = request.rawHeaders
+  const hop = connectionTokens(raw)
+  const out: string[] = ['Host', rules.upstreamHost]
+  let host: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    const lower = name.toLowerCase()
+    const value = raw[i + 1] as string
+    if (rules.strip.has(lower) || lower.startsWith('x-forwarded-') || hop?.has(lower) === true) {
+      if (lower === 'host') host ??= value
+      continue
+    }
+    if (lower === 'cookie' && rules.cookies.length > 0) {
+      const kept = withoutCookies(value, rules.cookies)
+      if (kept !== undefined) out.push(name, kept)
+      continue
+    }
+    out.push(name, value)
+  }
+  out.push('X-Forwarded-Proto', request.tls ? 'https' : 'http')
+  if (host !== undefined) out.push('X-Forwarded-Host', host)
+  if (rules.forwardClientAddress) out.push('X-Forwarded-For', request.clientIp, 'X-Real-IP', request.clientIp)
+  if (rules.userHeader !== '' && request.user !== undefined) {
+    const value = userHeaderValue(request.user)
+    if (value !== undefined) out.push(rules.userHeader, value)
+  }
+  if (request.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', request.upgrade)
+  return out
+}
+
+/** The app's answer's raw headers without its hop-by-hop ones, for the client. */
+export function answerHeaders (raw: readonly string[]): string[] {
+  const hop = connectionTokens(raw)
+  const out: string[] = []
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.includes(lower) || hop?.has(lower) === true) continue
+    out.push(name, raw[i + 1] as string)
+  }
+  return out
+}

@@ -1,0 +1,48 @@
+/**
+ * SillyTavern accounts made by SillyTavern itself, through its own API, for tests of single sign-on
+ * and of account import. With `enableUserAccounts: true` and only its first account (`default-user`,
+ * an administrator without a password), SillyTavern's /login page signs that account in by itself;
+ * that session then creates the others with `POST /api/users/create`.
+ */
+import { request } from './http.js'
+import type { Response } from './http.js'
+
+export interface SillyTavernAccount {
+  handle: string
+  name?: string
+  password?: string
+  admin?: boolean
+}
+
+/** The cookies a response sets, as one Cookie header value (SillyTavern's session and its signature). */
+export function cookiesOf (response: Response, previous = ''): string {
+  const jar = new Map(previous === '' ? [] : previous.split('; ').map((pair) => pair.split('=', 2) as [string, string]))
+  for (const line of response.headers['set-cookie'] ?? []) {
+    const [pair = ''] = line.split(';', 1)
+    const eq = pair.indexOf('=')
+    jar.set(pair.slice(0, eq), pair.slice(eq + 1))
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+}
+
+/**
+ * Creates accounts in a SillyTavern that still has only its first account, talking to it
+ * directly (`url` is its own address, on loopback).
+ * @example await createSillyTavernAccounts(st.url, [{ handle: 'alice' }, { handle: 'bob' }])
+ */
+export async function createSillyTavernAccounts (url: string, accounts: readonly SillyTavernAccount[]): Promise<void> {
+  const login = await request(`${url}/login`)
+  if (login.status !== 302) throw new Error(`SillyTavern did not sign its only account in (GET /login answered ${login.status}); is enableUserAccounts on, with default-user alone and without a password?`)
+  let cookie = cookiesOf(login)
+  const csrf = await request(`${url}/csrf-token`, { headers: { cookie } })
+  cookie = cookiesOf(csrf, cookie)
+  const { token } = JSON.parse(csrf.body) as { token: string }
+  for (const account of accounts) {
+    const created = await request(`${url}/api/users/create`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: account.handle, name: account.name ?? account.handle, password: account.password ?? '', admin: account.admin ?? false })
+    })
+    if (created.status !== 200) throw new Error(`SillyTavern refused to create ${account.handle}: ${created.status} ${created.body}`)
+  }
+}

@@ -1,0 +1,59 @@
+import t from 'tap'
+import { answerHeaders, forwardHeaders, forwardRules, userHeaderValue } from '../../src/server/upstream-headers.js'
+import { failureReason } from '../../src/server/upstream-health.js'
+
+const rules = (overrides: Partial<Parameters<typeof forwardRules>[0]> = {}) => forwardRules({
+  upstream: new URL('http://127.0.0.1:8001'),
+  userHeader: 'Remote-User',
+  forwardClientAddress: false,
+  consumesAuthorization: true,
+  consumedCookies: [],
+  ...overrides
+})
+
+t.test('the gate\'s own cookies are removed from the Cookie header; the app\'s stay', async (t) => {
+  const withSession = rules({ consumedCookies: [{ name: 'tavern_session' }] })
+  const forward = (cookie: string) => forwardHeaders(withSession, { rawHeaders: ['Cookie', cookie], user: undefined, clientIp: '192.168.1.5', tls: false })
+  t.same(forward('tavern_session=abc; theme=dark'), ['Host', '127.0.0.1:8001', 'Cookie', 'theme=dark', 'X-Forwarded-Proto', 'http'])
+  t.same(forward(' theme=dark ;tavern_session=abc;x'), ['Host', '127.0.0.1:8001', 'Cookie', 'theme=dark; x', 'X-Forwarded-Proto', 'http'])
+  t.same(forward('tavern_session=abc'), ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http'], 'nothing left: no Cookie header')
+  t.same(forwardHeaders(rules(), { rawHeaders: ['cookie', 'tavern_session=abc'], user: undefined, clientIp: '::1', tls: true }),
+    ['Host', '127.0.0.1:8001', 'cookie', 'tavern_session=abc', 'X-Forwarded-Proto', 'https'], 'with no cookie of the gate\'s, the header is untouched')
+})
+
+t.test('a user name goes as UTF-8 bytes; one with control characters is not sent', async (t) => {
+  t.equal(userHeaderValue('alice'), 'alice')
+  t.equal(Buffer.from(userHeaderValue('Zoë') as string, 'latin1').toString('utf8'), 'Zoë')
+  t.equal(userHeaderValue('tab\there'), 'tab\there')
+  t.equal(userHeaderValue('evil\r\nRemote-User: admin'), undefined)
+  t.same(forwardHeaders(rules(), { rawHeaders: [], user: 'a\u0000b', clientIp: '::1', tls: false }), ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http'])
+})
+
+t.test('an upgrade keeps its Connection: Upgrade and Upgrade headers, rewritten', async (t) => {
+  t.same(forwardHeaders(rules(), { rawHeaders: ['Connection', 'keep-alive, Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Key', 'k'], user: 'alice', clientIp: '::1', tls: false, upgrade: 'websocket' }),
+    ['Host', '127.0.0.1:8001', 'Sec-WebSocket-Key', 'k', 'X-Forwarded-Proto', 'http', 'Remote-User', 'alice', 'Connection', 'Upgrade', 'Upgrade', 'websocket'])
+})
+
+t.test('the app\'s hop-by-hop headers stay between it and the gate', async (t) => {
+  t.same(answerHeaders(['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Private', 'Keep-Alive', 'timeout=5', 'X-Private', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']),
+    ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'])
+})
+
+t.test('why the app could not be reached, in words', async (t) => {
+  const table: Array<[Partial<NodeJS.ErrnoException>, RegExp]> = [
+    [{ code: 'ECONNREFUSED' }, /^refused the connection/],
+    [{ code: 'ENOTFOUND' }, /^cannot be found/],
+    [{ code: 'EAI_AGAIN' }, /^cannot be found/],
+    [{ code: 'EHOSTUNREACH' }, /^cannot be reached \(EHOSTUNREACH\)/],
+    [{ code: 'ETIMEDOUT' }, /^cannot be reached/],
+    [{ code: 'ENETUNREACH' }, /^cannot be reached/],
+    [{ code: 'ECONNRESET' }, /^closed the connection without answering/],
+    [{ code: 'EPIPE' }, /^closed the connection/],
+    [{ message: 'socket hang up' }, /^closed the connection/],
+    [{ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, /certificate this computer does not trust/],
+    [{ code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, /^failed the HTTPS handshake \(ERR_SSL_WRONG_VERSION_NUMBER; does it speak https\?\)/],
+    [{ code: 'EWHATEVER' }, /^could not be reached \(EWHATEVER\)/],
+    [{ message: 'odd' }, /^could not be reached \(odd\)/]
+  ]
+  for (const [error, expected] of table) t.match(failureReason(Object.assign(new Error(error.message ?? 'x'), error)), expected, String(error.code ?? error.message))
+})
