@@ -159,6 +159,9 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
     if (isApi(request)) return reply.send({ error: `There is no ${request.method} ${pathOf(request.url)} in tavern-server's API.` })
     return reply.type('text/html; charset=utf-8').send(errorPage(404, 'There is no such page.'))
   })
+  // The app behind the gate has a route for every path: without this one it would take the
+  // unknown paths below the prefix, and they would miss the answer above.
+  app.all('/*', (_request, reply) => { reply.callNotFound() })
 
   // -- Actions, shared by the pages and the API -----------------------------------------------
 

@@ -1,7 +1,8 @@
 /**
  * Accounts as a user runs them: the real command over real sockets. The start-up gate and the
  * first admin, the `users` commands changing accounts under a running server (and the server
- * seeing it), a restart that keeps people logged in, and the cookie's Secure flag over TLS.
+ * seeing it), a restart that keeps people logged in, the cookie's Secure flag over TLS, and the
+ * app behind the gate receiving the account but never the cookie.
  */
 import { request as httpsRequest } from 'node:https'
 import t from 'tap'
@@ -10,6 +11,8 @@ import { runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { issue, makeCa } from '../helpers/pki.js'
 import { freePort } from '../helpers/sillytavern.js'
+import { startUpstream } from '../helpers/upstream.js'
+import type { Echo } from '../helpers/upstream.js'
 
 const CONFIG = 'enableUserAccounts: true\nwhitelistDockerHosts: false\n'
 
@@ -94,4 +97,19 @@ t.test('over TLS the session cookie is Secure', async (t) => {
     req.end(JSON.stringify({ handle: 'admin', password: 'admin pw' }))
   })
   t.match(setCookie, /; HttpOnly; SameSite=Lax; Secure$/)
+})
+
+t.test('with the app behind the gate, the session cookie of the port the server got stays at the gate', async (t) => {
+  const upstream = await startUpstream(t)
+  const dir = t.testdir({ 'config.yaml': `${CONFIG}app:\n  upstream: ${upstream.url}\n` })
+  await users(dir, ['passwd', 'admin'], 'admin pw\n')
+  const cli = await serve(t, dir)
+  const { cookie } = await logIn(cli.url, 'admin', 'admin pw')
+  t.match(cookie, new RegExp(`^tavern_session_${cli.port}=`), 'named for the port chosen at listen')
+  const answer = await request(`${cli.url}echo`, { headers: { cookie: `${cookie as string}; theme=dark`, 'remote-user': 'alice' } })
+  t.equal(answer.status, 200)
+  const { rawHeaders } = JSON.parse(answer.body) as Echo
+  const sent = (name: string) => rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1]?.toLowerCase() === name)
+  t.same(sent('cookie'), ['theme=dark'])
+  t.same(sent('remote-user'), ['admin'])
 })
