@@ -82,6 +82,28 @@ t.test('a logged-in browser sees who it is on the login page', async (t) => {
   t.equal(home.headers.location, `${P}/account`)
 })
 
+t.test('the home page (no app behind the gate) says who is logged in, with the account page and logging out', async (t) => {
+  const { app } = await setup(t)
+  const cookie = await logIn(app, 'alice')
+  const home = await app.inject({ url: '/', headers: { cookie, accept: 'text/html' } })
+  t.equal(home.statusCode, 200)
+  t.match(home.body, '<p>You are logged in as <strong>alice</strong>.</p>')
+  t.match(home.body, `<a href="${P}/account">Your account</a>`)
+  const logout = /<form method="post" action="([^"]+)"><button type="submit">Log out<\/button><\/form>/.exec(home.body)
+  t.equal(logout?.[1], `${P}/logout`, 'a form, since logging out changes something')
+  // The browser posts the form from this very page.
+  const out = await app.inject({ method: 'POST', url: logout?.[1] as string, headers: { cookie, 'sec-fetch-site': 'same-origin' } })
+  t.equal(out.statusCode, 303)
+  t.equal(out.headers.location, `${P}/login`)
+  t.equal((await app.inject({ url: '/', headers: { cookie, accept: 'text/html' } })).statusCode, 302, 'logged out: the home page asks for a login')
+
+  const perUser = await setup(t, { basicAuthMode: true, perUserBasicAuth: true })
+  const basic = `Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}`
+  const page = (await perUser.app.inject({ url: '/', headers: { authorization: basic } })).body
+  t.match(page, '<p>You are logged in as <strong>bob</strong>.</p>\n<p><a href="/_tavern/account">Your account</a></p>')
+  t.notMatch(page, 'Log out', 'per-user Basic auth has no session to end: the browser keeps the password')
+})
+
 t.test('the account page: change the password, see and end sessions, log out', async (t) => {
   const { get, post, app } = await setup(t)
   const cookie = await logIn(app, 'alice')
