@@ -90,12 +90,18 @@ function withoutCookies (value: string, cookies: readonly CookieName[]): string 
 }
 
 /**
- * A user name as a header value: UTF-8 bytes, as proxies send them; undefined when it holds
- * control characters, which no header can carry.
+ * A user name as a header value (Node writes a header string's characters as bytes, Latin-1);
+ * undefined when it holds control characters, which no header can carry. A name within Latin-1
+ * goes as Latin-1: Node.js apps, SillyTavern among them, read header bytes as Latin-1, and its
+ * single sign-on compares the header with the handle, so an account imported from SillyTavern as
+ * `jürgen` arrives as `jürgen`. A name beyond it (no app reading Latin-1 can match it) goes as
+ * UTF-8, as other proxies send it.
  */
 export function userHeaderValue (user: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
-  return /[\x00-\x08\x0a-\x1f\x7f]/.test(user) ? undefined : Buffer.from(user, 'utf8').toString('latin1')
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(user)) return undefined
+  // eslint-disable-next-line no-control-regex -- every character of Latin-1
+  return /^[\x00-\xff]*$/.test(user) ? user : Buffer.from(user, 'utf8').toString('latin1')
 }
 
 /**

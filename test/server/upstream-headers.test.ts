@@ -21,9 +21,12 @@ t.test('the gate\'s own cookies are removed from the Cookie header; the app\'s s
     ['Host', '127.0.0.1:8001', 'cookie', 'tavern_session=abc', 'X-Forwarded-Proto', 'https'], 'with no cookie of the gate\'s, the header is untouched')
 })
 
-t.test('a user name goes as UTF-8 bytes; one with control characters is not sent', async (t) => {
+t.test('a user name goes as Latin-1 bytes when it can, as UTF-8 bytes otherwise; one with control characters is not sent', async (t) => {
   t.equal(userHeaderValue('alice'), 'alice')
-  t.equal(Buffer.from(userHeaderValue('Zoë') as string, 'latin1').toString('utf8'), 'Zoë')
+  t.equal(userHeaderValue('jürgen'), 'jürgen', 'what an app reading Latin-1 (Node.js, SillyTavern) compares with its handle')
+  t.equal(Buffer.from(userHeaderValue('jürgen') as string, 'latin1').length, 6, 'one byte for ü')
+  t.equal(Buffer.from(userHeaderValue('Zoë ✓') as string, 'latin1').toString('utf8'), 'Zoë ✓')
+  t.equal(Buffer.from(userHeaderValue('иван') as string, 'latin1').toString('utf8'), 'иван')
   t.equal(userHeaderValue('tab\there'), 'tab\there')
   t.equal(userHeaderValue('evil\r\nRemote-User: admin'), undefined)
   t.same(forwardHeaders(rules(), { rawHeaders: [], user: 'a\u0000b', clientIp: '::1', tls: false }), ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http'])
