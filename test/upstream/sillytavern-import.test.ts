@@ -2,14 +2,17 @@
  * `tavern-server users import` against accounts the real SillyTavern (1.19.0, from the npm
  * registry) made: two through its own API (one without a password) and one with a non-ASCII
  * handle written by its own storage code, as SillyTavern versions before 1.18 made them. Then
- * each logs in to tavern-server with its SillyTavern password, over real sockets.
+ * each logs in to tavern-server with its SillyTavern password, over real sockets, and with
+ * SillyTavern behind the gate (single sign-on on) lands in their own SillyTavern account.
  */
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
+import { Browser } from '../helpers/sillytavern-accounts.js'
 import { sillyTavernHome, startSillyTavern } from '../helpers/sillytavern.js'
 import type { SillyTavern } from '../helpers/sillytavern.js'
 
@@ -62,8 +65,10 @@ function storeWithSillyTavernCode (st: SillyTavern, handle: string, name: string
 }
 
 t.test('accounts SillyTavern made log in to tavern-server with their SillyTavern passwords', async (t) => {
-  const stDir = t.testdir({ st: {}, tavern: { 'config.yaml': 'enableUserAccounts: true\nwhitelistDockerHosts: false\n' } })
-  const st = await startSillyTavern(t, join(stDir, 'st'), { config: { enableUserAccounts: true } })
+  const stDir = t.testdir({ st: {}, tavern: {} })
+  // Single sign-on on, for the last part: it changes nothing in SillyTavern's own logins.
+  const st = await startSillyTavern(t, join(stDir, 'st'), { config: { enableUserAccounts: true, sso: { autheliaAuth: true } } })
+  writeFileSync(join(stDir, 'tavern', 'config.yaml'), `enableUserAccounts: true\nwhitelistDockerHosts: false\napp:\n  upstream: ${st.url}\n`)
 
   // SillyTavern's first account, default-user, has no password: its admin logs in with none.
   const admin = new SillyTavernClient(st)
@@ -100,6 +105,15 @@ t.test('accounts SillyTavern made log in to tavern-server with their SillyTavern
   t.match(await logIn('nopass', ''), { status: 401 }, 'an empty password does not open it')
   t.match(await logIn('nopass', 'anything'), { status: 401 }, 'without a password nobody gets in (SillyTavern lets anyone in)')
   t.equal(await new SillyTavernClient(st).logIn('nopass', 'anything'), 200, '(as SillyTavern does)')
+
+  // With SillyTavern behind the gate, each person who logs in here lands in their own account there.
+  for (const [handle, password] of [['alice', 'Pässwörd 1'], ['jürgen', 'Gehéim']] as const) {
+    const browser = new Browser(`http://127.0.0.1:${cli.port}`)
+    t.same(await browser.open('/'), ['/ 302', '/_tavern/login 200'], `${handle}: the gate asks for a login first`)
+    t.same(await browser.submit('/_tavern/login', { handle, password, next: '/' }), ['POST /_tavern/login 303', '/ 302', '/login 302', '/ 200'],
+      `${handle}: logged in here, then signed in by SillyTavern's /login, back to the app`)
+    t.match(await browser.me(), { status: 200, handle }, `${handle}: SillyTavern says so`)
+  }
 
   const again = await runToExit(['users', 'import', st.dataRoot], { cwd: dir })
   t.equal(again.code, 0)

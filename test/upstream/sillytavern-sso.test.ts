@@ -8,26 +8,16 @@ import { writeFileSync } from 'node:fs'
 import { dump } from 'js-yaml'
 import t from 'tap'
 import { startCli } from '../helpers/cli.js'
-import { request } from '../helpers/http.js'
-import { cookiesOf, createSillyTavernAccounts } from '../helpers/sillytavern-accounts.js'
+import { Browser, createSillyTavernAccounts } from '../helpers/sillytavern-accounts.js'
 import { startSillyTavern } from '../helpers/sillytavern.js'
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
-/** GET `path` and every redirect after it, keeping cookies; then who SillyTavern says is signed in. */
-async function visit (origin: string, headers: Record<string, string>): Promise<{ pages: string[], me: number, handle?: string }> {
-  let cookie = ''
-  let path = '/'
-  const pages: string[] = []
-  for (let hop = 0; hop < 5; hop++) {
-    const page = await request(`${origin}${path}`, { headers: { ...headers, accept: 'text/html', ...(cookie === '' ? {} : { cookie }) } })
-    cookie = cookiesOf(page, cookie)
-    pages.push(`${path} ${page.status}`)
-    if (page.status !== 302) break
-    path = page.headers.location as string
-  }
-  const me = await request(`${origin}/api/users/me`, { headers: { ...headers, ...(cookie === '' ? {} : { cookie }) } })
-  return { pages, me: me.status, ...(me.status === 200 ? { handle: (JSON.parse(me.body) as { handle: string }).handle } : {}) }
+/** A browser opening the app through the gate; then who SillyTavern says is signed in. */
+async function visit (origin: string, headers: Record<string, string>): Promise<{ pages: string[], status: number, handle?: string }> {
+  const browser = new Browser(origin, headers)
+  const pages = await browser.open('/')
+  return { pages, ...await browser.me() }
 }
 
 t.test('a person who logged in at the gate lands in their own SillyTavern account; a client-sent Remote-User changes nothing', async (t) => {
@@ -54,6 +44,6 @@ t.test('a person who logged in at the gate lands in their own SillyTavern accoun
   t.teardown(() => { open.child.kill() })
   const stranger = await visit(`http://127.0.0.1:${open.port}`, { 'remote-user': 'default-user' })
   t.same(stranger.pages, ['/ 302', '/login 200'], 'SillyTavern shows its own login page')
-  t.equal(stranger.me, 403, 'and is signed in as nobody')
+  t.equal(stranger.status, 403, 'and is signed in as nobody')
   t.notMatch(st.output(), /Attempting auto-login for user from header Remote-User: (bob|default-user)/, 'SillyTavern never saw the forged names')
 })
