@@ -69,6 +69,8 @@ t.test('the refusal names the accounts without a password and the command that f
   t.notMatch(refusalMessage(uncounted.result, uncounted.input), /users passwd/, 'nor when nobody counted the accounts')
   t.match(refusalMessage(uncounted.result, uncounted.input), /^ {2}- an enabled account with a password: tavern-server users add <handle> or tavern-server users enable <handle>;$/m,
     'with no enabled account, the fix is one')
+  const counted = assess({ whitelistMode: false, enableUserAccounts: true }, [4], { enabled: 1, withoutPassword: [] })
+  t.notMatch(refusalMessage(counted.result, counted.input), /users (passwd|add)/, 'nor when every account has a password')
 })
 
 t.test('the refusal says what is missing and lists the fixes that apply', async (t) => {
