@@ -15,6 +15,7 @@ import { startUpstream } from '../helpers/upstream.js'
 import type { Echo } from '../helpers/upstream.js'
 import { createServer as createHttpsServer } from 'node:https'
 import { issue, makeCa } from '../helpers/pki.js'
+import { hashPassword } from '../../src/access/password-hash.js'
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 const ALICE = basic('alice', 'wonderland')
@@ -392,4 +393,110 @@ t.test('a stop closes open WebSockets at once instead of waiting for them foreve
   await app.close()
   await closed
   t.pass('the server stopped and the WebSocket was closed')
+})
+
+t.test('the app\'s answer reaches the client with the app\'s headers and nothing of the gate\'s', async (t) => {
+  const upstream = await startUpstream(t)
+  upstream.routes.set('/page', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'x-frame-options': 'SAMEORIGIN', 'cache-control': 'max-age=60', 'content-length': 5 })
+    res.end('<p>hi')
+  })
+  const { origin } = await gate(t, upstream.url)
+  const through = await request(`${origin}/page`, { headers: { authorization: ALICE, accept: 'text/html' } })
+  const direct = await request(`${upstream.url}/page`)
+  const endToEnd = (headers: Record<string, unknown>) => Object.keys(headers).filter((name) => !['connection', 'keep-alive', 'date'].includes(name)).sort()
+  t.same(endToEnd(through.headers), endToEnd(direct.headers), 'no security header, no header of any kind added')
+  t.equal(through.headers['x-frame-options'], 'SAMEORIGIN', 'the app\'s own, untouched')
+  t.equal(through.body, '<p>hi')
+})
+
+t.test('a GET with a body reaches the app without it, and without a length to wait for', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const answer = await request(`${origin}/echo`, { headers: { authorization: ALICE, 'content-length': '7' }, body: 'ignored' })
+  t.equal(answer.status, 200)
+  const echo = JSON.parse(answer.body) as Echo
+  t.equal(echo.bodyBytes, 0)
+  t.same(header(echo, 'content-length'), [])
+})
+
+t.test('a path with a ".." segment, in any encoding, is refused at the gate with 400', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const { port } = new URL(origin)
+  const raw = (target: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    let text = ''
+    socket.setEncoding('latin1').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve(text)).on('error', reject)
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ALICE}\r\nConnection: close\r\n\r\n`)
+  })
+  for (const target of ['/a/../echo', '/%2e%2e/echo', '/a/%2e%2e%2fecho', '/a/%2E%2E', '/..']) {
+    const text = await raw(target)
+    t.match(text, /^HTTP\/1\.1 400 /, target)
+    t.match(text, 'Bad Request: a path with a ".." segment is not forwarded to the app.')
+  }
+  t.equal(upstream.requests(), 0)
+})
+
+t.test('an app answering with a status code HTTP does not have: 502 that says so', async (t) => {
+  const odd = createNetServer((socket: Socket) => {
+    socket.on('error', () => {})
+    socket.once('data', () => { socket.end('HTTP/1.1 600 Odd\r\nContent-Length: 2\r\n\r\nno') })
+  })
+  await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { odd.close() })
+  const { origin } = await gate(t, `http://127.0.0.1:${(odd.address() as AddressInfo).port}`)
+  const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
+  t.equal(answer.status, 502)
+  t.match(answer.body, 'answered with a status code that HTTP does not have')
+})
+
+t.test('an app that does not take the WebSocket answers the client itself', async (t) => {
+  const plain = createHttpServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain', 'set-cookie': 'a=1' }).end('no sockets here') })
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { plain.close() })
+  const { origin } = await gate(t, `http://127.0.0.1:${(plain.address() as AddressInfo).port}`)
+  const answer = await new Promise<{ status: number, body: string, cookie: unknown }>((resolve, reject) => {
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c: string) => { body += c }).on('end', () => resolve({ status: res.statusCode as number, body, cookie: res.headers['set-cookie'] }))
+    })
+    ws.once('error', reject)
+  })
+  t.same(answer, { status: 404, body: 'no sockets here', cookie: ['a=1'] })
+})
+
+t.test('a client that leaves while its WebSocket waits for the app ends the connection to the app', async (t) => {
+  let arrived!: (socket: Socket) => void
+  const upgradeSent = new Promise<Socket>((resolve) => { arrived = resolve })
+  const silent = createNetServer((socket: Socket) => {
+    socket.on('error', () => {})
+    socket.once('data', () => arrived(socket))
+  })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { silent.close() })
+  const { origin } = await gate(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+  const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
+  ws.on('error', () => {})
+  const appSide = await upgradeSent
+  ws.terminate()
+  await once(appSide, 'close')
+  t.pass('the gate closed its connection to the app')
+})
+
+t.test('a client gone before its request could be sent (a first login still being checked) never reaches the app', async (t) => {
+  const upstream = await startUpstream(t)
+  const hashed = { ...GATE, basicAuthUser: { username: 'alice', password: await hashPassword('wonderland') } }
+  const { origin } = await gate(t, upstream.url, hashed)
+  const { port } = new URL(origin)
+  // The password check takes a scrypt; the client is gone long before it ends.
+  const leaving = connect(Number(port), '127.0.0.1')
+  leaving.on('error', () => {})
+  leaving.write(`GET /echo/left HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ALICE}\r\n\r\n`, () => leaving.destroy())
+  await once(leaving, 'close')
+  // The same credentials wait for the same check, and are let through right after the first.
+  const staying = await request(`${origin}/echo/stayed`, { headers: { authorization: ALICE } })
+  t.equal((JSON.parse(staying.body) as Echo).url, '/echo/stayed')
+  t.equal(upstream.requests(), 1, 'only the client that stayed reached the app')
 })
