@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastif
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { registerProxy } from './app-proxy.js'
+import { errorPage } from './error-page.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
@@ -44,6 +45,12 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
 
   registerSecurityPolicy(app, options.policy)
   app.get(HEALTH_PATH, async () => 'ok\n')
+  // Every "nothing here" in the same words: a missing file of the static folder, a path under
+  // /_tavern/ that does not exist, anything the home page does not have.
+  app.setNotFoundHandler((request, reply) => {
+    const page = errorPage(request.headers.accept, 404, 'Not Found: there is nothing at this address.')
+    void reply.code(404).type(page.type).send(page.body)
+  })
   // What is behind the gate: the app, a folder, or the home page. The app's routes are added
   // only when configured, so a gate with the home page pays for nothing of theirs.
   const { upstream, root } = options.config.app
