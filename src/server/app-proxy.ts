@@ -91,6 +91,7 @@ class Proxy {
       // was reused (undici reports UND_ERR_SOCKET). A count above 0 also turns off reply-from's
       // retries of a GET the app answered 503: the app's 503 is the client's to see.
       retriesCount: 1,
+      rewriteRequestHeaders: (request) => this.#requestHeaders(request as FastifyRequest) as IncomingHttpHeaders,
       rewriteHeaders: (headers) => answerHeaders(headers),
       onResponse: (_request, reply, res) => { this.#respond(reply as FastifyReply, res.stream) },
       onError: (reply, { error }) => { this.#failed(reply as FastifyReply, error) }
@@ -98,11 +99,12 @@ class Proxy {
   }
 
   /** The headers the app receives, from the client's raw ones (see upstream-headers.ts). */
-  #requestHeaders (request: FastifyRequest, response: ServerResponse): Record<string | symbol, unknown> {
+  #requestHeaders (request: FastifyRequest): Record<string | symbol, unknown> {
     const headers: Record<string | symbol, unknown> = headerRecord(this.headers(request))
     // Fastify reads no body for these methods: the app must not wait for one.
     if (BODYLESS.has(request.raw.method as string)) delete headers['content-length']
-    headers[CLIENT] = response
+    // For upstream-client.ts: a request whose client has gone is abandoned.
+    headers[CLIENT] = request.raw.socket
     return headers
   }
 
@@ -158,7 +160,7 @@ class Proxy {
       return
     }
     try {
-      reply.from(undefined, { ...this.#from, rewriteRequestHeaders: () => this.#requestHeaders(request, reply.raw) as IncomingHttpHeaders })
+      reply.from(undefined, this.#from)
     } catch {
       // reply-from refuses a path with a `..` segment, however encoded, before connecting.
       page(reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)

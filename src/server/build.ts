@@ -6,14 +6,12 @@ import { fastify } from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
-import { registerProxy } from './app-proxy.js'
 import { errorPage } from './error-page.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
-import { registerStaticFiles } from './static-files.js'
 
 export interface BuildOptions {
   config: Config
@@ -51,12 +49,15 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     const page = errorPage(request.headers.accept, 404, 'Not Found: there is nothing at this address.')
     void reply.code(404).type(page.type).send(page.body)
   })
-  // What is behind the gate: the app, a folder, or the home page. The app's routes are added
-  // only when configured, so a gate with the home page pays for nothing of theirs.
+  // What is behind the gate: the app, a folder, or the home page. The app's routes, and their
+  // libraries (undici, @fastify/static with glob), are loaded only when configured, so a gate
+  // with the home page pays for nothing of theirs, at start or in memory.
   const { upstream, root } = options.config.app
   if (upstream !== undefined) {
+    const { registerProxy } = await import('./app-proxy.js')
     registerProxy(app, { config: options.config, policy: options.policy, logger: options.logger })
   } else if (root !== undefined) {
+    const { registerStaticFiles } = await import('./static-files.js')
     registerStaticFiles(app, root)
   } else {
     // A server reached from outside should never appear in search results, whatever lets a

@@ -4,12 +4,13 @@
  * client has gone away is abandoned at once, so the app stops working for nobody (reply-from
  * passes no abort signal, and would otherwise hold the request until the app answers).
  */
-import type { ServerResponse } from 'node:http'
+import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 
 /**
- * Where the forwarded headers carry the client's response to this client. reply-from copies the
+ * Where the forwarded headers carry the client's connection to this client. reply-from copies the
  * headers object with Object.assign, which copies symbol keys too; undici reads string keys only.
  */
 export const CLIENT = Symbol('tavern-server.client')
@@ -21,8 +22,17 @@ export interface UpstreamClientOptions {
 
 type Callback = (error: Error | null, data: Dispatcher.ResponseData) => void
 
+/** The client left before the app answered; named as undici names its own aborts. */
+export class ClientGone extends Error {
+  override name = 'AbortError'
+  constructor () {
+    super('the client closed the connection before the app answered')
+  }
+}
+
 export class UpstreamClient {
   readonly #pool: Pool
+  readonly #signals = new WeakMap<Socket, EventEmitter>()
 
   constructor (origin: string, options: UpstreamClientOptions) {
     this.#pool = new Pool(origin, {
@@ -38,15 +48,35 @@ export class UpstreamClient {
 
   /** What reply-from calls for every attempt (a retry included). */
   request (options: Dispatcher.RequestOptions, callback: Callback): void {
-    const response = (options.headers as Record<symbol, ServerResponse>)[CLIENT] as ServerResponse
-    const controller = new AbortController()
-    const abandon = (): void => {
-      // Closed after the whole answer went out is the normal end, not a client leaving.
-      if (!response.writableFinished) controller.abort()
+    const socket = (options.headers as Record<symbol, Socket>)[CLIENT] as Socket
+    if (socket.destroyed) {
+      // Gone before the request could be sent (a retry after the client left, or a first login
+      // still being checked when it hung up): the app never hears of it.
+      callback(new ClientGone(), undefined as unknown as Dispatcher.ResponseData)
+      return
     }
-    if (response.closed) abandon()
-    else response.once('close', abandon)
-    this.#pool.request({ ...options, signal: controller.signal }, callback)
+    // reply-from made this object for this call alone.
+    options.signal = this.#signal(socket)
+    this.#pool.request(options, callback)
+  }
+
+  /**
+   * One signal per client connection, raised when it closes: undici ends whatever request of the
+   * connection is still going (a kept-alive connection that closes between requests has none).
+   * Per connection rather than per request, as this runs for every request: undici then only
+   * adds and removes its listener.
+   */
+  #signal (socket: Socket): EventEmitter {
+    let signal = this.#signals.get(socket)
+    if (signal === undefined) {
+      const made = new EventEmitter()
+      // Pipelined requests each listen at once.
+      made.setMaxListeners(0)
+      socket.once('close', () => made.emit('abort'))
+      this.#signals.set(socket, made)
+      signal = made
+    }
+    return signal
   }
 
   async close (): Promise<void> {
