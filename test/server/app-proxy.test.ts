@@ -10,7 +10,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { WebSocket } from 'ws'
 import { testApp } from '../helpers/app.js'
-import { request } from '../helpers/http.js'
+import { oneConnection, request } from '../helpers/http.js'
 import { startUpstream } from '../helpers/upstream.js'
 import type { Echo } from '../helpers/upstream.js'
 import { createServer as createHttpsServer } from 'node:https'
@@ -499,4 +499,19 @@ t.test('a client gone before its request could be sent (a first login still bein
   const staying = await request(`${origin}/echo/stayed`, { headers: { authorization: ALICE } })
   t.equal((JSON.parse(staying.body) as Echo).url, '/echo/stayed')
   t.equal(upstream.requests(), 1, 'only the client that stayed reached the app')
+})
+
+t.test('on a kept-alive connection, a client leaving during its third request ends that request at the app', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const { agent, connections } = oneConnection()
+  for (let i = 0; i < 2; i++) t.equal((await request(`${origin}/echo/${i}`, { agent, headers: { authorization: ALICE } })).status, 200)
+  const req = httpRequest(`${origin}/hang`, { agent, headers: { authorization: ALICE } })
+  req.on('error', () => {})
+  req.end()
+  while (upstream.requests() < 3) await new Promise((resolve) => setImmediate(resolve))
+  t.equal(connections(), 1, 'all three on one connection')
+  agent.destroy()
+  await upstream.hangClosed
+  t.pass('the app saw its request closed')
 })
