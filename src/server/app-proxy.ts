@@ -9,7 +9,6 @@
  * lines (upstream-health.ts), abandoning a request whose client left (upstream-client.ts), and
  * WebSocket upgrades (websocket-tunnel.ts).
  */
-import type { ServerResponse } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { Transform } from 'node:stream'
 import type { Readable } from 'node:stream'
@@ -42,13 +41,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 /** A chunked request body that went past `app.maxBodyMB`. */
 class BodyTooLarge extends Error {}
 
-/** Answers an upgrade with tavern-server's own page. */
-function answer (res: ServerResponse, accept: string | undefined, status: number, message: string): void {
-  const page = errorPage(accept, status, message)
-  res.writeHead(status, { 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
-  res.end(page.body)
-}
-
+/** Answers with tavern-server's own page; `close` when the request body may be left unread. */
 function page (reply: FastifyReply, status: number, message: string, close: boolean): void {
   const { type, body } = errorPage(reply.request.headers.accept, status, message)
   if (close) reply.header('connection', 'close')
@@ -80,12 +73,7 @@ class Proxy {
     this.client = new UpstreamClient(this.#upstream.origin, { responseTimeoutMs: timeoutMs })
     this.#maxBodyBytes = app.maxBodyMB * 1024 * 1024
     this.#tooLarge = `Payload Too Large: tavern-server forwards request bodies of up to ${app.maxBodyMB} MB to the app (app.maxBodyMB).`
-    this.#tunnel = {
-      upstream: this.#upstream,
-      health: this.#health,
-      timeoutMs,
-      answer: (res, status, message) => { answer(res, res.req.headers.accept, status, message) }
-    }
+    this.#tunnel = { upstream: this.#upstream, health: this.#health, timeoutMs }
     this.#from = {
       // One retry, for a request without a body, when a kept-alive connection the app had closed
       // was reused (undici reports UND_ERR_SOCKET). A count above 0 also turns off reply-from's
@@ -100,7 +88,7 @@ class Proxy {
 
   /** The headers the app receives, from the client's raw ones (see upstream-headers.ts). */
   #requestHeaders (request: FastifyRequest): Record<string | symbol, unknown> {
-    const headers: Record<string | symbol, unknown> = headerRecord(this.headers(request))
+    const headers: Record<string | symbol, unknown> = headerRecord(this.#headers(request))
     // Fastify reads no body for these methods: the app must not wait for one.
     if (BODYLESS.has(request.raw.method as string)) delete headers['content-length']
     // For upstream-client.ts: a request whose client has gone is abandoned.
@@ -108,12 +96,12 @@ class Proxy {
     return headers
   }
 
-  headers (request: FastifyRequest, upgrade?: string): string[] {
+  #headers (request: FastifyRequest, upgrade?: string): string[] {
     const raw = request.raw
     return forwardHeaders(this.#rules, {
       rawHeaders: raw.rawHeaders,
       user: request.user,
-      // Read only when sent: the gate is what knows the client.
+      // Read only when sent.
       clientIp: this.#rules.forwardClientAddress ? request.client.ip : '',
       tls: (raw.socket as TLSSocket).encrypted === true,
       ...(upgrade === undefined ? {} : { upgrade })
@@ -151,7 +139,7 @@ class Proxy {
     const upgrade = upgradeOf(raw)
     if (upgrade !== undefined) {
       reply.hijack()
-      tunnel(this.#tunnel, raw, reply.raw, upgrade, this.headers(request, raw.headers.upgrade as string))
+      tunnel(this.#tunnel, raw, reply.raw, upgrade, this.#headers(request, raw.headers.upgrade as string))
       return
     }
     const length = raw.headers['content-length']
@@ -182,8 +170,6 @@ class Proxy {
 
   #failed (reply: FastifyReply, error: Error): void {
     const cause = (error.cause ?? error) as NodeJS.ErrnoException
-    const raw = reply.request.raw
-    const hasBody = !BODYLESS.has(raw.method as string) && (raw.headers['content-length'] !== undefined || raw.headers['transfer-encoding'] !== undefined)
     if (cause.name === 'AbortError') {
       // The client left (upstream-client.ts): nobody to answer, and the app is not at fault.
       reply.hijack()
@@ -194,7 +180,9 @@ class Proxy {
       page(reply, 413, this.#tooLarge, true)
       return
     }
-    // A refused body may be left unread: the connection closes after the answer.
+    // A body the app did not take may be left unread: the connection closes after the answer.
+    // (Fastify sets the body, the stream above, only for a request that has one.)
+    const hasBody = reply.request.body !== undefined
     if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') page(reply, 504, this.#health.timedOut(), hasBody)
     else page(reply, 502, this.#health.unreachable(cause), hasBody)
   }

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net'
 import { pipeline } from 'node:stream'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { errorPage } from './error-page.js'
 import { answerHeaders } from './upstream-headers.js'
 import type { UpstreamHealth } from './upstream-health.js'
 
@@ -54,9 +55,15 @@ export function routeUpgrades (app: FastifyInstance): void {
 export interface TunnelOptions {
   upstream: URL
   health: UpstreamHealth
+  /** How long the app may take to answer the upgrade. */
   timeoutMs: number
-  /** Answers with tavern-server's own page. */
-  answer: (res: ServerResponse, status: number, message: string) => void
+}
+
+/** Answers the upgrade with tavern-server's own page (the socket closes after it). */
+function answer (res: ServerResponse, status: number, message: string): void {
+  const page = errorPage(res.req.headers.accept, status, message)
+  res.writeHead(status, { 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
+  res.end(page.body)
 }
 
 /**
@@ -86,7 +93,7 @@ export function tunnel (options: TunnelOptions, req: IncomingMessage, res: Serve
   const fail = (status: number, message: string): void => {
     settle()
     app.destroy()
-    options.answer(res, status, message)
+    answer(res, status, message)
   }
   const timer = setTimeout(() => { fail(504, health.timedOut()) }, options.timeoutMs)
   const leave = (): void => {
