@@ -4,6 +4,7 @@
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { createServer as createNetServer, connect } from 'node:net'
+import type { Server as NetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
@@ -49,6 +50,13 @@ function openSocket (url: string, headers: Record<string, string> = {}, localAdd
     })
     ws.once('error', reject)
   })
+}
+
+/** Listens on loopback, on a free port, until the test ends; resolves with its origin. */
+async function listening (t: Test, server: NetServer, scheme = 'http'): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close() })
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 t.test('a request goes to the app with its method, path and query; the answer comes back whole', async (t) => {
@@ -331,9 +339,7 @@ t.test('504 when the app does not start answering in time; a stream that keeps s
 
 t.test('a WebSocket to an app that accepts and never answers gets 504', async (t) => {
   const silent = createNetServer((socket: Socket) => { socket.on('error', () => {}) })
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { silent.close() })
-  const { origin } = await gate(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { app: { responseTimeoutSeconds: 1 } })
+  const { origin } = await gate(t, await listening(t, silent), { app: { responseTimeoutSeconds: 1 } })
   t.equal((await openSocket(`${origin.replace('http', 'ws')}/socket`, { authorization: ALICE })).status, 504)
 })
 
@@ -371,9 +377,7 @@ t.test('a kept-alive connection the app dropped is retried once on a fresh one',
 t.test('an https app with a certificate this computer does not trust: 502 that says so, for HTTP and WebSocket', async (t) => {
   const leaf = await issue(await makeCa())
   const server = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (_req, res) => res.end('secret'))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.close() })
-  const { origin } = await gate(t, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const { origin } = await gate(t, await listening(t, server, 'https'))
   const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
   t.equal(answer.status, 502)
   t.match(answer.body, 'has an HTTPS certificate this computer does not trust')
@@ -443,9 +447,7 @@ t.test('an app answering with a status code HTTP does not have: 502 that says so
     socket.on('error', () => {})
     socket.once('data', () => { socket.end('HTTP/1.1 600 Odd\r\nContent-Length: 2\r\n\r\nno') })
   })
-  await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { odd.close() })
-  const { origin } = await gate(t, `http://127.0.0.1:${(odd.address() as AddressInfo).port}`)
+  const { origin } = await gate(t, await listening(t, odd))
   const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
   t.equal(answer.status, 502)
   t.match(answer.body, 'answered with a status code that HTTP does not have')
@@ -453,9 +455,7 @@ t.test('an app answering with a status code HTTP does not have: 502 that says so
 
 t.test('an app that does not take the WebSocket answers the client itself', async (t) => {
   const plain = createHttpServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain', 'set-cookie': 'a=1' }).end('no sockets here') })
-  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { plain.close() })
-  const { origin } = await gate(t, `http://127.0.0.1:${(plain.address() as AddressInfo).port}`)
+  const { origin } = await gate(t, await listening(t, plain))
   const answer = await new Promise<{ status: number, body: string, cookie: unknown }>((resolve, reject) => {
     const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
@@ -474,9 +474,7 @@ t.test('a client that leaves while its WebSocket waits for the app ends the conn
     socket.on('error', () => {})
     socket.once('data', () => arrived(socket))
   })
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { silent.close() })
-  const { origin } = await gate(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+  const { origin } = await gate(t, await listening(t, silent))
   const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
   ws.on('error', () => {})
   const appSide = await upgradeSent
