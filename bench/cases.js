@@ -163,7 +163,8 @@ export const LOGIN_BURST = {
 
 /**
  * The app behind the gate: tavern-server with whitelist + Basic auth in front of a small app
- * (bench/upstream-server.js), beside the same proxy code in bare Fastify (no gate) and nginx
+ * (bench/upstream-server.js), beside bare Fastify with the same proxy library (@fastify/reply-from,
+ * no gate) and nginx
  * (allow/deny, auth_basic, proxy_pass to the same app). Run alone with --only proxied.
  */
 export const APP = {

@@ -9,7 +9,7 @@
  *                                       unless asked, so bench/results.md is always a full run)
  *   node bench/run.js --load autocannon use autocannon even when wrk is installed
  *                                       (a full run installs wrk first when it can: bench/setup.js)
- *   npm run bench:setup                 install wrk, openssl and taskset if missing (apt-get, as root)
+ *   npm run bench:setup                 install wrk, openssl, taskset and nginx if missing (apt-get, as root)
  *   node bench/run.js --only TLS        only the cases whose name contains this (and their baselines)
  *                                       --only proxied: only the app behind the gate
  *   node bench/run.js --skip proxied    leave out the cases (or the app section) whose name contains this

@@ -1,7 +1,8 @@
 /**
  * The system tools the benchmark uses, installed when missing: wrk (the load generator; without
  * it autocannon, a Node.js client heavier than the servers it drives, takes its place), openssl
- * (the TLS cases' certificates) and taskset (pinning servers and clients to their own cores).
+ * (the TLS cases' certificates), taskset (pinning servers and clients to their own cores) and
+ * nginx (the peer of the proxied case; the benchmark starts its own, in a folder of its own).
  *
  *   npm run bench:setup      install what is missing (apt-get, as root); exit 1 if something still is
  *
@@ -14,7 +15,8 @@ import { pathToFileURL } from 'node:url'
 export const TOOLS = [
   { command: 'wrk', args: ['--version'], output: /wrk\s+\S+/, pkg: 'wrk', without: 'autocannon drives the load instead' },
   { command: 'openssl', args: ['version'], output: /OpenSSL/i, pkg: 'openssl', without: 'the TLS cases are not measured' },
-  { command: 'taskset', args: ['-V'], output: /taskset/, pkg: 'util-linux', without: 'servers and load generators share the cores' }
+  { command: 'taskset', args: ['-V'], output: /taskset/, pkg: 'util-linux', without: 'servers and load generators share the cores' },
+  { command: 'nginx', args: ['-v'], output: /nginx\//, pkg: 'nginx', without: 'the proxied case is not compared with nginx' }
 ]
 
 /** Whether `tool` runs here. */
@@ -56,6 +58,6 @@ export function ensureTools ({ log, run = spawnSync, uid = process.getuid?.() })
 // npm run bench:setup
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const still = ensureTools({ log: (line) => process.stderr.write(`[bench setup] ${line}\n`) })
-  if (still.length === 0) process.stderr.write('[bench setup] wrk, openssl and taskset are installed.\n')
+  if (still.length === 0) process.stderr.write('[bench setup] wrk, openssl, taskset and nginx are installed.\n')
   process.exitCode = still.length === 0 ? 0 : 1
 }

@@ -1,5 +1,5 @@
 /**
- * The app behind the gate, measured: proxied requests per CPU-second against the same proxy
+ * The app behind the gate, measured: proxied requests per CPU-second against the same proxy library
  * without the gate and against nginx, the time an event stream's chunk takes through the gate,
  * and a thousand event streams held at once.
  */
@@ -42,7 +42,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
     const where = (name) => ({ dir: join(dir, `app-${name}`), cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS })
     const targets = [
       { key: 'tavern', name: 'tavern-server (whitelist + Basic auth), proxied', headers, checks: spec.checks, launch: () => startTavern({ ...where('tavern'), bin, config: spec.config(made, upstream.origin) }) },
-      { key: 'bare', name: 'bare Fastify, the same proxy, no gate', headers, checks: [], launch: () => startServer({ script: PROXY_BASELINE, args: ['--port', '0', '--upstream', upstream.origin], cwd: dir, cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }) },
+      { key: 'bare', name: 'bare Fastify + @fastify/reply-from, no gate', headers, checks: [], launch: () => startServer({ script: PROXY_BASELINE, args: ['--port', '0', '--upstream', upstream.origin], cwd: dir, cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }) },
       { key: 'nginx', name: `nginx (allow/deny + auth_basic + proxy_pass)${result.nginx === undefined ? '' : `, ${result.nginx}`}`, headers, checks: spec.checks, launch: () => startNginx({ ...where('nginx'), upstream: upstream.origin, allow: '127.0.0.1', user: 'bench', password: 'correct horse battery staple' }) }
     ]
     const expected = await fetchOnce(`${upstream.origin}${route}`)
@@ -79,7 +79,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
     const byKey = Object.fromEntries(targets.map((t) => [t.key, t]))
     await Promise.all(measurable.map((t) => t.server.proc.stop()))
 
-    // Head to head: the gate against the same proxy without it (the target), and against nginx.
+    // Head to head: the gate against bare reply-from (the target), and against nginx.
     const tavern = byKey.tavern
     const versus = async (other) => {
       if (tavern.reason !== undefined || other.reason !== undefined) return { reason: tavern.reason ?? other.reason }

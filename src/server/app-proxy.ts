@@ -1,33 +1,33 @@
 /**
  * The app behind the gate (`app.upstream`): every method and path that is not tavern-server's own
- * is forwarded to it, after the whole security policy has admitted the request, and its answer
- * streams back chunk by chunk (a language model's reply arrives as it is written). Request bodies
- * stream too, up to `app.maxBodyMB`. WebSocket upgrades take the same way through the gate (the
- * Node server's `upgrade` event is routed like a request), are forwarded the same way, and once the
- * app agrees become a byte tunnel.
- * Nothing connects to the app before the gate has said yes.
+ * is forwarded to it by @fastify/reply-from (over undici), after the whole security policy has
+ * admitted the request, and its answer streams back chunk by chunk (a language model's reply
+ * arrives as it is written). Request bodies stream too, up to `app.maxBodyMB`.
+ *
+ * What stays ours, because it is about the gate rather than about proxying: which headers the app
+ * may see (upstream-headers.ts), the body limit, the 502 / 504 pages and the console's outage
+ * lines (upstream-health.ts), abandoning a request whose client left (upstream-client.ts), and
+ * WebSocket upgrades (websocket-tunnel.ts).
  */
-import { Agent as HttpAgent, request as httpRequest, ServerResponse } from 'node:http'
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { pipeline } from 'node:stream'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { Transform } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
+import replyFrom from '@fastify/reply-from'
+import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { errorPage } from './error-page.js'
 import { isReserved } from './reserved-paths.js'
 import type { SecurityPolicy } from './security-policy.js'
-import { answerHeaders, forwardHeaders, forwardRules } from './upstream-headers.js'
+import { CLIENT, UpstreamClient } from './upstream-client.js'
+import { answerHeaders, forwardHeaders, forwardRules, headerRecord } from './upstream-headers.js'
 import type { ForwardRules } from './upstream-headers.js'
 import { UpstreamHealth } from './upstream-health.js'
-
-const UPGRADE = Symbol('tavern-server.upgrade')
-/** An upgrade request's socket and the bytes that came after its head. */
-interface Upgrade { socket: Duplex, head: Buffer }
-type UpgradeRequest = IncomingMessage & { [UPGRADE]?: Upgrade }
+import { routeUpgrades, tunnel, upgradeOf } from './websocket-tunnel.js'
+import type { TunnelOptions } from './websocket-tunnel.js'
 
 export interface ProxyOptions {
   config: Config
@@ -35,31 +35,32 @@ export interface ProxyOptions {
   logger: Logger
 }
 
-/** Answers with tavern-server's own page (`Connection: close` when the request body is left unread). */
-function answer (res: ServerResponse, accept: string | undefined, status: number, message: string, close = false): void {
-  const page = errorPage(accept, status, message)
-  if (close) res.shouldKeepAlive = false
-  res.writeHead(status, { 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
-  res.end(page.body)
-}
+/** Methods whose body Fastify does not read (RFC 9110 gives them no meaning): none is forwarded. */
+const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 
-const RETRYABLE = new Set(['ECONNRESET', 'EPIPE'])
+/** A chunked request body that went past `app.maxBodyMB`. */
+class BodyTooLarge extends Error {}
+
+/** Answers with tavern-server's own page; `close` when the request body may be left unread. */
+function page (reply: FastifyReply, status: number, message: string, close: boolean): void {
+  const { type, body } = errorPage(reply.request.headers.accept, status, message)
+  if (close) reply.header('connection', 'close')
+  void reply.code(status).header('content-type', type).header('cache-control', 'no-store').send(body)
+}
 
 class Proxy {
   readonly #upstream: URL
-  readonly #tls: boolean
   readonly #rules: ForwardRules
   readonly #health: UpstreamHealth
-  readonly #agent: HttpAgent
-  readonly #send: typeof httpRequest
+  readonly client: UpstreamClient
   readonly #maxBodyBytes: number
-  readonly #maxBodyMB: number
-  readonly #timeoutMs: number
+  readonly #tooLarge: string
+  readonly #tunnel: TunnelOptions
+  readonly #from: FastifyReplyFromHooks
 
   constructor ({ config, policy, logger }: ProxyOptions) {
     const app = config.app
     this.#upstream = new URL(app.upstream as string)
-    this.#tls = this.#upstream.protocol === 'https:'
     this.#rules = forwardRules({
       upstream: this.#upstream,
       userHeader: app.userHeader,
@@ -68,150 +69,122 @@ class Proxy {
       consumedCookies: policy.consumedCookies
     })
     this.#health = new UpstreamHealth(this.#upstream.origin, config.configPath, app.responseTimeoutSeconds, logger)
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const }
-    this.#agent = this.#tls ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions)
-    this.#send = this.#tls ? httpsRequest : httpRequest
-    this.#maxBodyMB = app.maxBodyMB
+    const timeoutMs = app.responseTimeoutSeconds * 1000
+    this.client = new UpstreamClient(this.#upstream.origin, { responseTimeoutMs: timeoutMs })
     this.#maxBodyBytes = app.maxBodyMB * 1024 * 1024
-    this.#timeoutMs = app.responseTimeoutSeconds * 1000
+    this.#tooLarge = `Payload Too Large: tavern-server forwards request bodies of up to ${app.maxBodyMB} MB to the app (app.maxBodyMB).`
+    this.#tunnel = { upstream: this.#upstream, health: this.#health, timeoutMs }
+    this.#from = {
+      // One retry, for a request without a body, when a kept-alive connection the app had closed
+      // was reused (undici reports UND_ERR_SOCKET). A count above 0 also turns off reply-from's
+      // retries of a GET the app answered 503: the app's 503 is the client's to see.
+      retriesCount: 1,
+      rewriteRequestHeaders: (request) => this.#requestHeaders(request as FastifyRequest) as IncomingHttpHeaders,
+      rewriteHeaders: (headers) => answerHeaders(headers),
+      onResponse: (_request, reply, res) => { this.#respond(reply as FastifyReply, res.stream) },
+      onError: (reply, { error }) => { this.#failed(reply as FastifyReply, error) }
+    }
   }
 
-  close (): void {
-    this.#agent.destroy()
+  /** The headers the app receives, from the client's raw ones (see upstream-headers.ts). */
+  #requestHeaders (request: FastifyRequest): Record<string | symbol, unknown> {
+    const headers: Record<string | symbol, unknown> = headerRecord(this.#headers(request))
+    // Fastify reads no body for these methods: the app must not wait for one.
+    if (BODYLESS.has(request.raw.method as string)) delete headers['content-length']
+    // For upstream-client.ts: a request whose client has gone is abandoned.
+    headers[CLIENT] = request.raw.socket
+    return headers
   }
 
-  headers (request: FastifyRequest, upgrade?: string): string[] {
+  #headers (request: FastifyRequest, upgrade?: string): string[] {
     const raw = request.raw
     return forwardHeaders(this.#rules, {
       rawHeaders: raw.rawHeaders,
       user: request.user,
-      // Read only when sent: a Fastify without the gate (the benchmark's baseline) has no client.
+      // Read only when sent.
       clientIp: this.#rules.forwardClientAddress ? request.client.ip : '',
       tls: (raw.socket as TLSSocket).encrypted === true,
       ...(upgrade === undefined ? {} : { upgrade })
     })
   }
 
+  /** A request body, counted against `app.maxBodyMB` when its length is not declared. */
+  body (request: FastifyRequest, payload: IncomingMessage): Readable {
+    // Node's parser delivers exactly Content-Length bytes, checked against the limit before.
+    if (request.headers['content-length'] !== undefined) return payload
+    const limit = this.#maxBodyBytes
+    let received = 0
+    const counted = new Transform({
+      transform (chunk: Buffer, _encoding, done) {
+        received += chunk.length
+        if (received <= limit) {
+          done(null, chunk)
+          return
+        }
+        // The rest stays unread; the answer closes the connection.
+        payload.unpipe(counted)
+        payload.pause()
+        done(new BodyTooLarge())
+      }
+    })
+    return payload.pipe(counted)
+  }
+
   readonly handle = (request: FastifyRequest, reply: FastifyReply): void => {
-    const raw = request.raw as UpgradeRequest
+    const raw = request.raw
     if (isReserved(raw.url as string)) {
       reply.callNotFound()
       return
     }
-    reply.hijack()
-    const upgrade = raw[UPGRADE]
+    const upgrade = upgradeOf(raw)
     if (upgrade !== undefined) {
-      this.#forward(request, reply.raw, this.headers(request, raw.headers.upgrade as string), false, false, upgrade)
+      reply.hijack()
+      tunnel(this.#tunnel, raw, reply.raw, upgrade, this.#headers(request, raw.headers.upgrade as string))
       return
     }
     const length = raw.headers['content-length']
-    const hasBody = length !== undefined || raw.headers['transfer-encoding'] !== undefined
     if (length !== undefined && Number(length) > this.#maxBodyBytes) {
-      answer(reply.raw, request.headers.accept, 413, this.#tooLarge(), true)
+      page(reply, 413, this.#tooLarge, true)
       return
     }
-    this.#forward(request, reply.raw, this.headers(request), hasBody, true)
+    try {
+      reply.from(undefined, this.#from)
+    } catch {
+      // reply-from refuses a path with a `..` segment, however encoded, before connecting.
+      page(reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)
+    }
   }
 
-  #tooLarge (): string {
-    return `Payload Too Large: tavern-server forwards request bodies of up to ${this.#maxBodyMB} MB to the app (app.maxBodyMB).`
+  #respond (reply: FastifyReply, stream: Readable): void {
+    this.#health.answered()
+    // reply-from has already answered 502 (a status code HTTP does not have).
+    if (reply.sent) {
+      stream.destroy()
+      return
+    }
+    // An answer of unknown length may be a stream whose first chunk comes much later: the client
+    // gets the headers as the stream starts (with a known length they go out with the body).
+    if (reply.getHeader('content-length') === undefined) reply.raw.once('pipe', () => { reply.raw.flushHeaders() })
+    void reply.send(stream)
   }
 
-  #forward (request: FastifyRequest, res: ServerResponse, headers: string[], hasBody: boolean, mayRetry: boolean, upgrade?: Upgrade): void {
-    const raw = request.raw
-    const options: RequestOptions = {
-      protocol: this.#upstream.protocol,
-      hostname: this.#upstream.hostname.replace(/^\[|\]$/g, ''),
-      port: this.#upstream.port,
-      method: raw.method as string,
-      path: raw.url as string,
-      headers: headers as unknown as RequestOptions['headers'],
-      // An upgraded connection leaves the pool: it gets one of its own.
-      agent: upgrade === undefined ? this.#agent : false,
-      ...(this.#tls ? { servername: this.#upstream.hostname } : {})
-    }
-    const upstream: ClientRequest = this.#send(options)
-    let settled = false
-    const fail = (status: number, message: string): void => {
-      clearTimeout(timer)
-      settled = true
-      upstream.destroy()
-      // A refused body is left unread: the connection closes after the answer.
-      answer(res, request.headers.accept, status, message, hasBody)
-    }
-    const timer = setTimeout(() => { fail(504, this.#health.timedOut()) }, this.#timeoutMs)
-    res.once('close', () => {
-      // The client went away before the whole answer: the app's work is of no use any more.
-      if (!res.writableFinished) {
-        clearTimeout(timer)
-        upstream.destroy()
-      }
-    })
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (settled) return
-      // A kept-alive connection the app closed as it was being reused: Node's advice is to retry
-      // once, which is safe for a request without a body that the app never saw.
-      if (mayRetry && !hasBody && upstream.reusedSocket && RETRYABLE.has(error.code as string)) {
-        clearTimeout(timer)
-        settled = true
-        this.#forward(request, res, headers, hasBody, false)
-        return
-      }
-      fail(502, this.#health.unreachable(error))
-    })
-    upstream.on('response', (answered: IncomingMessage) => {
-      clearTimeout(timer)
-      settled = true
-      this.#health.answered()
-      res.writeHead(answered.statusCode as number, answered.statusMessage, answerHeaders(answered.rawHeaders))
-      // An answer of unknown length may be a stream whose first chunk comes much later: the client
-      // gets the headers now (with a known length they go out with the body, in one packet).
-      if (answered.headers['content-length'] === undefined) res.flushHeaders()
-      // Chunk by chunk: an event stream reaches the client as the app writes it.
-      pipeline(answered, res, () => {})
-    })
-    if (upgrade !== undefined) {
-      upstream.on('upgrade', (answered: IncomingMessage, app: Duplex, appHead: Buffer) => {
-        clearTimeout(timer)
-        settled = true
-        this.#health.answered()
-        const client = upgrade.socket
-        let head = `HTTP/1.1 ${answered.statusCode as number} ${answered.statusMessage as string}\r\n`
-        for (let i = 0; i < answered.rawHeaders.length; i += 2) head += `${answered.rawHeaders[i] as string}: ${answered.rawHeaders[i + 1] as string}\r\n`
-        client.write(`${head}\r\n`)
-        client.write(appHead)
-        app.write(upgrade.head)
-        // From here on, bytes both ways until either side closes.
-        app.on('error', () => { client.destroy() })
-        app.on('close', () => { client.destroy() })
-        client.on('close', () => { app.destroy() })
-        app.pipe(client)
-        client.pipe(app)
-      })
-    }
-    if (!hasBody) {
-      upstream.end()
+  #failed (reply: FastifyReply, error: Error): void {
+    const cause = (error.cause ?? error) as NodeJS.ErrnoException
+    if (cause.name === 'AbortError') {
+      // The client left (upstream-client.ts): nobody to answer, and the app is not at fault.
+      reply.hijack()
+      reply.raw.destroy()
       return
     }
-    if (raw.headers['content-length'] !== undefined) {
-      // Node's parser delivers exactly Content-Length bytes, checked against the limit above.
-      raw.pipe(upstream)
+    if (cause instanceof BodyTooLarge) {
+      page(reply, 413, this.#tooLarge, true)
       return
     }
-    let received = 0
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length
-      if (received > this.#maxBodyBytes) {
-        raw.off('data', onData)
-        raw.pause()
-        if (!settled) fail(413, this.#tooLarge())
-        return
-      }
-      if (!upstream.write(chunk)) raw.pause()
-    }
-    raw.on('data', onData)
-    upstream.on('drain', () => raw.resume())
-    raw.on('end', () => upstream.end())
+    // A body the app did not take may be left unread: the connection closes after the answer.
+    // (Fastify sets the body, the stream above, only for a request that has one.)
+    const hasBody = reply.request.body !== undefined
+    if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') page(reply, 504, this.#health.timedOut(), hasBody)
+    else page(reply, 502, this.#health.unreachable(cause), hasBody)
   }
 }
 
@@ -221,35 +194,18 @@ class Proxy {
  */
 export function registerProxy (app: FastifyInstance, options: ProxyOptions): void {
   const proxy = new Proxy(options)
-  // Upgraded connections are no longer the HTTP server's: a stop would wait for them forever.
-  // A WebSocket has no end to wait for, so they close as the stop begins.
-  const upgraded = new Set<Duplex>()
-  app.addHook('preClose', (done) => {
-    for (const socket of upgraded) socket.destroy()
-    done()
-  })
-  app.addHook('onClose', (_instance, done) => {
-    proxy.close()
-    done()
-  })
-  // Upgrades are routed like requests, so the whole gate runs first; an answer from the gate
-  // (a refusal) goes back on the socket, which then closes.
-  app.server.on('upgrade', (req: UpgradeRequest, socket: Duplex, head: Buffer) => {
-    // Node leaves an upgraded socket without an error handler: a client reset must not crash.
-    socket.on('error', () => { socket.destroy() })
-    upgraded.add(socket)
-    socket.once('close', () => upgraded.delete(socket))
-    req[UPGRADE] = { socket, head }
-    const res = new ServerResponse(req)
-    res.assignSocket(socket as Socket)
-    res.shouldKeepAlive = false
-    res.once('finish', () => { socket.end() })
-    app.routing(req, res)
-  })
+  app.addHook('onClose', async () => { await proxy.client.close() })
+  routeUpgrades(app)
   void app.register(async (scope) => {
+    await scope.register(replyFrom, {
+      base: new URL(options.config.app.upstream as string).origin,
+      // reply-from calls request() in its callback form only.
+      undici: proxy.client as unknown as { request: Dispatcher['request'] },
+      disableRequestLogging: true
+    })
     // Bodies are the app's: they stream through unread.
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', (_request, _payload, done) => { done(null) })
+    scope.addContentTypeParser('*', (request, payload, done) => { done(null, proxy.body(request, payload)) })
     scope.all('/*', proxy.handle)
   })
 }

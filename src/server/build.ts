@@ -7,13 +7,12 @@ import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastif
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { accountRoutes } from './account-routes.js'
-import { registerProxy } from './app-proxy.js'
+import { errorPage } from './error-page.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
-import { registerStaticFiles } from './static-files.js'
 
 export interface BuildOptions {
   config: Config
@@ -45,15 +44,24 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
 
   registerSecurityPolicy(app, options.policy)
   app.get(HEALTH_PATH, async () => 'ok\n')
+  // Every "nothing here" in the same words: a missing file of the static folder, a path under
+  // /_tavern/ that does not exist, anything the home page does not have.
+  app.setNotFoundHandler((request, reply) => {
+    const page = errorPage(request.headers.accept, 404, 'Not Found: there is nothing at this address.')
+    void reply.code(404).type(page.type).send(page.body)
+  })
   // tavern-server's own pages and API, under the prefix that is never the app's.
   const { accounts, recorder } = options.policy
   if (accounts !== undefined) await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
-  // What is behind the gate: the app, a folder, or the home page. The app's routes are added
-  // only when configured, so a gate with the home page pays for nothing of theirs.
+  // What is behind the gate: the app, a folder, or the home page. The app's routes, and their
+  // libraries (undici, @fastify/static with glob), are loaded only when configured, so a gate
+  // with the home page pays for nothing of theirs, at start or in memory.
   const { upstream, root } = options.config.app
   if (upstream !== undefined) {
+    const { registerProxy } = await import('./app-proxy.js')
     registerProxy(app, { config: options.config, policy: options.policy, logger: options.logger })
   } else if (root !== undefined) {
+    const { registerStaticFiles } = await import('./static-files.js')
     registerStaticFiles(app, root)
   } else {
     // A server reached from outside should never appear in search results, whatever lets a

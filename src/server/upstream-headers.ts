@@ -140,15 +140,36 @@ export function forwardHeaders (rules: ForwardRules, request: Forwarding): strin
   return out
 }
 
-/** The app's answer's raw headers without its hop-by-hop ones, for the client. */
-export function answerHeaders (raw: readonly string[]): string[] {
-  const hop = connectionTokens(raw)
-  const out: string[] = []
+/** Headers as undici and Fastify take them: lower-case names, repeated ones as a list. */
+export type HeaderRecord = Record<string, string | string[]>
+
+/**
+ * A raw header list as a record for undici, which sends a listed value once per item: nothing is
+ * merged, so a repeated header reaches the app as the client sent it.
+ */
+export function headerRecord (raw: readonly string[]): HeaderRecord {
+  const record: HeaderRecord = {}
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
+    const name = (raw[i] as string).toLowerCase()
+    const value = raw[i + 1] as string
+    const had = record[name]
+    if (had === undefined) record[name] = value
+    else if (typeof had === 'string') record[name] = [had, value]
+    else had.push(value)
+  }
+  return record
+}
+
+/** The app's answer's headers without its hop-by-hop ones, for the client. */
+export function answerHeaders (headers: Readonly<Record<string, string | string[] | undefined>>): HeaderRecord {
+  const connection = headers.connection
+  const hop = connection === undefined ? undefined : connectionTokens(['connection', Array.isArray(connection) ? connection.join(',') : connection])
+  const out: HeaderRecord = {}
+  for (const name in headers) {
+    const value = headers[name]
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.includes(lower) || hop?.has(lower) === true) continue
-    out.push(name, raw[i + 1] as string)
+    if (value === undefined || HOP_BY_HOP.includes(lower) || hop?.has(lower) === true) continue
+    out[name] = value
   }
   return out
 }

@@ -5,13 +5,17 @@
  */
 import type { Logger } from '../log/console.js'
 
-/** Why a connection to the app failed, in words, from the error Node reports. */
+/** Why a connection to the app failed, in words, from the error Node or undici reports. */
 export function failureReason (error: NodeJS.ErrnoException): string {
   const code = error.code ?? ''
   if (code === 'ECONNREFUSED') return 'refused the connection (it is not running, or listens on another port)'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'cannot be found (its host name does not resolve)'
   if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `cannot be reached (${code})`
-  if (code === 'ECONNRESET' || code === 'EPIPE' || error.message === 'socket hang up') return 'closed the connection without answering'
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'cannot be reached (it did not accept a connection within 10 seconds)'
+  // UND_ERR_SOCKET is undici's word for a connection closed under a request.
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || error.message === 'socket hang up') return 'closed the connection without answering'
+  // @fastify/reply-from's answer to a status code outside 100-599, which no client can be given.
+  if (code === 'FST_REPLY_FROM_BAD_GATEWAY') return 'answered with a status code that HTTP does not have'
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `has an HTTPS certificate this computer does not trust (${code})`
   if (/^ERR_(SSL|TLS)_/.test(code)) return `failed the HTTPS handshake (${code}; does it speak https?)`
   return `could not be reached (${code === '' ? error.message : code})`

@@ -4,17 +4,19 @@
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { createServer as createNetServer, connect } from 'node:net'
+import type { Server as NetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { once } from 'node:events'
 import t from 'tap'
 import type { Test } from 'tap'
 import { WebSocket } from 'ws'
 import { testApp } from '../helpers/app.js'
-import { request } from '../helpers/http.js'
+import { oneConnection, request } from '../helpers/http.js'
 import { startUpstream } from '../helpers/upstream.js'
 import type { Echo } from '../helpers/upstream.js'
 import { createServer as createHttpsServer } from 'node:https'
 import { issue, makeCa } from '../helpers/pki.js'
+import { hashPassword } from '../../src/access/password-hash.js'
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 const ALICE = basic('alice', 'wonderland')
@@ -48,6 +50,13 @@ function openSocket (url: string, headers: Record<string, string> = {}, localAdd
     })
     ws.once('error', reject)
   })
+}
+
+/** Listens on loopback, on a free port, until the test ends; resolves with its origin. */
+async function listening (t: Test, server: NetServer, scheme = 'http'): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close() })
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 t.test('a request goes to the app with its method, path and query; the answer comes back whole', async (t) => {
@@ -330,9 +339,7 @@ t.test('504 when the app does not start answering in time; a stream that keeps s
 
 t.test('a WebSocket to an app that accepts and never answers gets 504', async (t) => {
   const silent = createNetServer((socket: Socket) => { socket.on('error', () => {}) })
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { silent.close() })
-  const { origin } = await gate(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { app: { responseTimeoutSeconds: 1 } })
+  const { origin } = await gate(t, await listening(t, silent), { app: { responseTimeoutSeconds: 1 } })
   t.equal((await openSocket(`${origin.replace('http', 'ws')}/socket`, { authorization: ALICE })).status, 504)
 })
 
@@ -370,9 +377,7 @@ t.test('a kept-alive connection the app dropped is retried once on a fresh one',
 t.test('an https app with a certificate this computer does not trust: 502 that says so, for HTTP and WebSocket', async (t) => {
   const leaf = await issue(await makeCa())
   const server = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (_req, res) => res.end('secret'))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.close() })
-  const { origin } = await gate(t, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const { origin } = await gate(t, await listening(t, server, 'https'))
   const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
   t.equal(answer.status, 502)
   t.match(answer.body, 'has an HTTPS certificate this computer does not trust')
@@ -392,4 +397,119 @@ t.test('a stop closes open WebSockets at once instead of waiting for them foreve
   await app.close()
   await closed
   t.pass('the server stopped and the WebSocket was closed')
+})
+
+t.test('the app\'s answer reaches the client with the app\'s headers and nothing of the gate\'s', async (t) => {
+  const upstream = await startUpstream(t)
+  upstream.routes.set('/page', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html', 'x-frame-options': 'SAMEORIGIN', 'cache-control': 'max-age=60', 'content-length': 5 })
+    res.end('<p>hi')
+  })
+  const { origin } = await gate(t, upstream.url)
+  const through = await request(`${origin}/page`, { headers: { authorization: ALICE, accept: 'text/html' } })
+  const direct = await request(`${upstream.url}/page`)
+  const endToEnd = (headers: Record<string, unknown>) => Object.keys(headers).filter((name) => !['connection', 'keep-alive', 'date'].includes(name)).sort()
+  t.same(endToEnd(through.headers), endToEnd(direct.headers), 'no security header, no header of any kind added')
+  t.equal(through.headers['x-frame-options'], 'SAMEORIGIN', 'the app\'s own, untouched')
+  t.equal(through.body, '<p>hi')
+})
+
+t.test('a GET with a body reaches the app without it, and without a length to wait for', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const answer = await request(`${origin}/echo`, { headers: { authorization: ALICE, 'content-length': '7' }, body: 'ignored' })
+  t.equal(answer.status, 200)
+  const echo = JSON.parse(answer.body) as Echo
+  t.equal(echo.bodyBytes, 0)
+  t.same(header(echo, 'content-length'), [])
+})
+
+t.test('a path with a ".." segment, in any encoding, is refused at the gate with 400', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const { port } = new URL(origin)
+  const raw = (target: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    let text = ''
+    socket.setEncoding('latin1').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve(text)).on('error', reject)
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ALICE}\r\nConnection: close\r\n\r\n`)
+  })
+  for (const target of ['/a/../echo', '/%2e%2e/echo', '/a/%2e%2e%2fecho', '/a/%2E%2E', '/..']) {
+    const text = await raw(target)
+    t.match(text, /^HTTP\/1\.1 400 /, target)
+    t.match(text, 'Bad Request: a path with a ".." segment is not forwarded to the app.')
+  }
+  t.equal(upstream.requests(), 0)
+})
+
+t.test('an app answering with a status code HTTP does not have: 502 that says so', async (t) => {
+  const odd = createNetServer((socket: Socket) => {
+    socket.on('error', () => {})
+    socket.once('data', () => { socket.end('HTTP/1.1 600 Odd\r\nContent-Length: 2\r\n\r\nno') })
+  })
+  const { origin } = await gate(t, await listening(t, odd))
+  const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
+  t.equal(answer.status, 502)
+  t.match(answer.body, 'answered with a status code that HTTP does not have')
+})
+
+t.test('an app that does not take the WebSocket answers the client itself', async (t) => {
+  const plain = createHttpServer((_req, res) => { res.writeHead(404, { 'content-type': 'text/plain', 'set-cookie': 'a=1' }).end('no sockets here') })
+  const { origin } = await gate(t, await listening(t, plain))
+  const answer = await new Promise<{ status: number, body: string, cookie: unknown }>((resolve, reject) => {
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c: string) => { body += c }).on('end', () => resolve({ status: res.statusCode as number, body, cookie: res.headers['set-cookie'] }))
+    })
+    ws.once('error', reject)
+  })
+  t.same(answer, { status: 404, body: 'no sockets here', cookie: ['a=1'] })
+})
+
+t.test('a client that leaves while its WebSocket waits for the app ends the connection to the app', async (t) => {
+  let arrived!: (socket: Socket) => void
+  const upgradeSent = new Promise<Socket>((resolve) => { arrived = resolve })
+  const silent = createNetServer((socket: Socket) => {
+    socket.on('error', () => {})
+    socket.once('data', () => arrived(socket))
+  })
+  const { origin } = await gate(t, await listening(t, silent))
+  const ws = new WebSocket(`${origin.replace('http', 'ws')}/socket`, { headers: { authorization: ALICE } })
+  ws.on('error', () => {})
+  const appSide = await upgradeSent
+  ws.terminate()
+  await once(appSide, 'close')
+  t.pass('the gate closed its connection to the app')
+})
+
+t.test('a client gone before its request could be sent (a first login still being checked) never reaches the app', async (t) => {
+  const upstream = await startUpstream(t)
+  const hashed = { ...GATE, basicAuthUser: { username: 'alice', password: await hashPassword('wonderland') } }
+  const { origin } = await gate(t, upstream.url, hashed)
+  const { port } = new URL(origin)
+  // The password check takes a scrypt; the client is gone long before it ends.
+  const leaving = connect(Number(port), '127.0.0.1')
+  leaving.on('error', () => {})
+  leaving.write(`GET /echo/left HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ALICE}\r\n\r\n`, () => leaving.destroy())
+  await once(leaving, 'close')
+  // The same credentials wait for the same check, and are let through right after the first.
+  const staying = await request(`${origin}/echo/stayed`, { headers: { authorization: ALICE } })
+  t.equal((JSON.parse(staying.body) as Echo).url, '/echo/stayed')
+  t.equal(upstream.requests(), 1, 'only the client that stayed reached the app')
+})
+
+t.test('on a kept-alive connection, a client leaving during its third request ends that request at the app', async (t) => {
+  const upstream = await startUpstream(t)
+  const { origin } = await gate(t, upstream.url)
+  const { agent, connections } = oneConnection()
+  for (let i = 0; i < 2; i++) t.equal((await request(`${origin}/echo/${i}`, { agent, headers: { authorization: ALICE } })).status, 200)
+  const req = httpRequest(`${origin}/hang`, { agent, headers: { authorization: ALICE } })
+  req.on('error', () => {})
+  req.end()
+  while (upstream.requests() < 3) await new Promise((resolve) => setImmediate(resolve))
+  t.equal(connections(), 1, 'all three on one connection')
+  agent.destroy()
+  await upstream.hangClosed
+  t.pass('the app saw its request closed')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { answerHeaders, forwardHeaders, forwardRules, userHeaderValue } from '../../src/server/upstream-headers.js'
+import { answerHeaders, forwardHeaders, forwardRules, headerRecord, userHeaderValue } from '../../src/server/upstream-headers.js'
 import { failureReason } from '../../src/server/upstream-health.js'
 
 const rules = (overrides: Partial<Parameters<typeof forwardRules>[0]> = {}) => forwardRules({
@@ -38,8 +38,13 @@ t.test('an upgrade keeps its Connection: Upgrade and Upgrade headers, rewritten'
 })
 
 t.test('the app\'s hop-by-hop headers stay between it and the gate', async (t) => {
-  t.same(answerHeaders(['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Private', 'Keep-Alive', 'timeout=5', 'X-Private', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']),
-    ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'])
+  t.same(answerHeaders({ 'content-type': 'text/plain', connection: 'keep-alive, X-Private', 'keep-alive': 'timeout=5', 'x-private': '1', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'] }),
+    { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] })
+  t.same(answerHeaders({ connection: ['close', 'X-A'], 'x-a': '1', 'x-b': '2', 'x-gone': undefined }), { 'x-b': '2' }, 'every Connection header counts')
+})
+
+t.test('a forwarded header list becomes a record that keeps every repeated value', async (t) => {
+  t.same(headerRecord(['Host', 'a', 'X-Tag', '1', 'x-tag', '2', 'X-TAG', '3', 'Cookie', 'c=1']), { host: 'a', 'x-tag': ['1', '2', '3'], cookie: 'c=1' })
 })
 
 t.test('why the app could not be reached, in words', async (t) => {
@@ -50,6 +55,8 @@ t.test('why the app could not be reached, in words', async (t) => {
     [{ code: 'EHOSTUNREACH' }, /^cannot be reached \(EHOSTUNREACH\)/],
     [{ code: 'ETIMEDOUT' }, /^cannot be reached/],
     [{ code: 'ENETUNREACH' }, /^cannot be reached/],
+    [{ code: 'UND_ERR_CONNECT_TIMEOUT' }, /^cannot be reached \(it did not accept a connection within 10 seconds\)/],
+    [{ code: 'UND_ERR_SOCKET' }, /^closed the connection without answering/],
     [{ code: 'ECONNRESET' }, /^closed the connection without answering/],
     [{ code: 'EPIPE' }, /^closed the connection/],
     [{ message: 'socket hang up' }, /^closed the connection/],
