@@ -7,6 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastif
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { registerProxy } from './app-proxy.js'
+import { healthRoute } from './health.js'
+import type { HealthReport } from './health.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
@@ -20,6 +22,8 @@ export interface BuildOptions {
   /** Supplies the Node server(s); see ServerSet. */
   serverFactory?: FastifyServerFactory
   policy: SecurityPolicy
+  /** What `GET /healthz` says in JSON to this computer (see health.ts); undefined: `ok` only. */
+  health?: () => HealthReport
 }
 
 export const ROBOTS_TXT = 'User-agent: *\nDisallow: /\n'
@@ -43,7 +47,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
 
   registerSecurityPolicy(app, options.policy)
-  app.get(HEALTH_PATH, async () => 'ok\n')
+  app.get(HEALTH_PATH, healthRoute(options.health))
   // What is behind the gate: the app, a folder, or the home page. The app's routes are added
   // only when configured, so a gate with the home page pays for nothing of theirs.
   const { upstream, root } = options.config.app

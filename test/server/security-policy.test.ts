@@ -34,10 +34,15 @@ t.test('browsers get the Forbidden text as an escaped HTML page', async (t) => {
 })
 
 t.test('a spoofed X-Forwarded-For from an untrusted peer changes nothing', async (t) => {
-  const { app } = await testApp(t)
-  const refused = await app.inject({ url: '/healthz', remoteAddress: '127.0.0.2', headers: { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' } })
+  const { app } = await testApp(t, { whitelist: ['127.0.0.1', '10.0.0.1'] })
+  const refused = await app.inject({ url: '/healthz', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '10.0.0.1', 'x-real-ip': '10.0.0.1' } })
   t.equal(refused.statusCode, 403)
-  t.match(refused.body, 'Connection attempt from 127.0.0.2.')
+  t.match(refused.body, 'Connection attempt from 10.0.0.2.')
+  // From a loopback peer outside trustedProxies, the header is no address either, and the request
+  // is not this computer's: a relay it is (issue 15).
+  const relayed = await app.inject({ url: '/healthz', remoteAddress: '127.0.0.2', headers: { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' } })
+  t.equal(relayed.statusCode, 403)
+  t.match(relayed.body, 'Connection attempt from 127.0.0.2 through a proxy or tunnel on the server (X-Forwarded-For)')
 })
 
 t.test('a trusted proxy\'s forwarded client must be admitted too', async (t) => {
