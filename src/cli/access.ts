@@ -22,10 +22,12 @@ import { commandLine } from '../invocation.js'
 import { openAccessLog } from '../log/access-log.js'
 import type { AccessLog } from '../log/access-log.js'
 import { createAccessRecorder } from '../log/access-recorder.js'
+import { TunnelSightings } from '../log/tunnel-sightings.js'
 import type { Logger } from '../log/console.js'
 import type { Lifecycle } from '../server/lifecycle.js'
 import type { BasicAuth, SecurityPolicy } from '../server/security-policy.js'
 import { watchFiles } from '../server/file-watch.js'
+import { tunnelForbiddenAdvice, tunnelNotice } from './tunnel-notice.js'
 
 export interface AccessSetup {
   policy: SecurityPolicy
@@ -35,6 +37,12 @@ export interface AccessSetup {
   whitelistAddTo: () => string
   /** The Docker host addresses admitted besides the whitelist (in a container). */
   dockerHosts: readonly string[]
+  /** The number of whitelist entries in force (0 when whitelistMode is false). */
+  whitelistEntries: () => number
+  /** Whether a password is asked: Basic auth with credentials someone can log in with. */
+  passwordRequired: () => boolean
+  /** The tunnels that have relayed requests so far (issue 15). */
+  tunnels: TunnelSightings
   /** Start-up lines (the whitelist in force, Docker hosts) and warnings (plain-text password, ...). */
   lines: string[]
   warnings: string[]
@@ -69,6 +77,12 @@ const LIMITER_CAPACITY = 10_000
 function basicCredentials (config: Config): { username: string, password: string } {
   // Per-user Basic auth needs accounts, which this version does not have: nobody can log in.
   return config.perUserBasicAuth && config.enableUserAccounts ? { username: '', password: '' } : config.basicAuthUser
+}
+
+/** Whether a password is asked: Basic auth on, with credentials someone can log in with. */
+export function passwordInForce (config: Config): boolean {
+  const { username, password } = basicCredentials(config)
+  return config.basicAuthMode && username !== '' && password !== ''
 }
 
 function basicAuthWarnings (config: Config, checker: BasicAuthChecker): string[] {
@@ -120,6 +134,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   const compiled = config.whitelistMode ? compileWhitelist(config, docker.rules) : undefined
   const whitelist = compiled === undefined ? undefined : { current: compiled.matcher, advice: forbiddenAdvice(config, compiled.list) }
   let addTo = compiled?.list.addTo ?? `whitelist in ${config.configPath}`
+  let entries = compiled?.entries ?? 0
   const basicAuth = config.basicAuthMode ? createBasicAuth(config, now) : undefined
   const none = compileIpRules([], 'whitelist')
   // Everything that can fail at start-up is done before anything is registered to be closed.
@@ -145,6 +160,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
         whitelist.current = next.matcher
         whitelist.advice = forbiddenAdvice(fresh, next.list)
         addTo = next.list.addTo
+        entries = next.entries
         options.print(`whitelist reloaded: ${describeWhitelist(next)}`)
       } catch (error) {
         options.printError(`whitelist not reloaded, keeping the previous list: ${(error as Error).message}`)
@@ -172,6 +188,8 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
     lifecycle.onClose(() => { watch.close() })
   }
 
+  const passwordRequired = (): boolean => basicAuth !== undefined && !basicAuth.checker.disabled
+  const tunnels = new TunnelSightings((sighting) => { logger.warn(tunnelNotice(config, sighting, passwordRequired())) }, now)
   return {
     policy: {
       config,
@@ -180,11 +198,16 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       whitelist,
       basicAuth,
       recorder: createAccessRecorder(log, logger, now),
-      consumedCookies: []
+      consumedCookies: [],
+      tunnels,
+      tunnelAdvice: tunnelForbiddenAdvice(config, passwordRequired())
     },
     whitelist: () => whitelist?.current ?? none,
     whitelistAddTo: () => addTo,
     dockerHosts: docker.rules.map((r) => r.entry),
+    whitelistEntries: () => entries,
+    passwordRequired,
+    tunnels,
     lines: [...(compiled === undefined ? [] : [`Whitelist: ${describeWhitelist(compiled)}.`]), ...docker.lines],
     warnings: basicAuth === undefined ? [] : basicAuthWarnings(config, basicAuth.checker)
   }

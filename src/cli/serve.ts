@@ -11,6 +11,7 @@ import { openDataRoot } from '../data/data-root.js'
 import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
 import { createConsoleLogger } from '../log/console.js'
 import { build } from '../server/build.js'
+import type { HealthReport } from '../server/health.js'
 import { planListen } from '../server/listen-plan.js'
 import type { Interfaces } from '../server/listen-plan.js'
 import { Lifecycle } from '../server/lifecycle.js'
@@ -20,7 +21,9 @@ import type { BoundAddress } from '../server/start.js'
 import { setUpAccess } from './access.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
-import { loadWithFlags } from './program.js'
+import { interfaceHint, readInterfaces } from './interface-table.js'
+import { drawQrCode } from './qr-code.js'
+import { loadWithFlags, VERSION } from './program.js'
 import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
@@ -29,7 +32,8 @@ export type Stdin = NodeJS.ReadableStream & { isTTY?: boolean, setRawMode?: (raw
 
 export interface Io {
   stdin: Stdin
-  stdout: { write (text: string): unknown }
+  /** `isTTY`: standard output is a terminal (the QR code is drawn there by default). */
+  stdout: { write (text: string): unknown, isTTY?: boolean }
   stderr: { write (text: string): unknown }
   env: Readonly<Record<string, string | undefined>>
   cwd: string
@@ -78,7 +82,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   const lifecycle = new Lifecycle()
   lifecycle.onClose(() => { dataRoot.release() })
   try {
-    const interfaces = io.interfaces()
+    // Android (Termux) refuses to list interfaces: a hint, never a crash (issue 15).
+    const { interfaces, error: interfaceError } = readInterfaces(io.interfaces)
     const bindings = planListen(config, interfaces)
     const access = await setUpAccess({
       config,
@@ -114,8 +119,20 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
 
     const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
-    const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
+    let addresses: readonly BoundAddress[] = []
+    const health = (): HealthReport => ({
+      service: 'tavern-server',
+      version: VERSION,
+      pid: io.pid,
+      configPath: config.configPath,
+      baseDir: config.baseDir,
+      addresses: addresses.map((a) => ({ family: a.family, host: a.host, port: a.port })),
+      tls: tls !== undefined,
+      tunnels: access.tunnels.list()
+    })
+    const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy, health })
     const started = await start(app, servers, bindings, config.port)
+    addresses = started.addresses
     tls?.activate(servers, lifecycle)
     const running: RunningServer = {
       addresses: started.addresses,
@@ -133,11 +150,14 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       config,
       addresses: started.addresses,
       interfaces,
+      interfaceProblem: interfaceError === undefined ? undefined : interfaceHint(interfaceError, started.addresses[0]?.port ?? config.port, tls !== undefined),
       whitelist: access.whitelist(),
       whitelistAddTo: access.whitelistAddTo(),
+      whitelistEntries: access.whitelistEntries(),
       dockerHosts: access.dockerHosts,
-      passwordRequired: access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled,
-      tls: tls !== undefined
+      passwordRequired: access.passwordRequired(),
+      tls: tls !== undefined,
+      qrCode: drawQrCode(config.qrCode, io.stdout.isTTY === true)
     }))
     return running
   } catch (error) {
