@@ -40,6 +40,8 @@ export interface TestAppOptions {
   now?: () => number
   /** The base directory to use (default: a fresh temporary one). */
   dir?: string
+  /** What /healthz says in JSON to this computer. */
+  health?: () => Record<string, unknown>
 }
 
 export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -69,6 +71,7 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
     config,
     logger,
     policy: access.policy,
+    ...(options.health === undefined ? {} : { health: options.health }),
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
   t.teardown(() => app.close())

@@ -84,14 +84,14 @@ export function whitelistCheck (config: Config): Check {
     return { id: 'whitelist', status: 'info', message: `whitelistMode is false (${describeSource(config.sources.whitelistMode)}): the whitelist admits every address` }
   }
   const list = readWhitelist(config)
-  const count = `${list.rules.length} entr${list.rules.length === 1 ? 'y' : 'ies'}`
+  const count = list.rules.length === 1 ? '1 entry' : `${list.rules.length} entries`
   if (list.file === undefined) return { id: 'whitelist', status: 'ok', message: `${count} from ${list.from}; there is no ${WHITELIST_FILE}` }
   const written = config.sources.whitelist.kind === 'file'
   return {
     id: 'whitelist',
     status: written ? 'warning' : 'info',
-    message: `${list.file} exists and replaces the whitelist key: ${count} from it are in force` +
-      (written ? `, and the ${config.whitelist.length} entries of the whitelist key in ${config.configPath} are not used` : ''),
+    message: `${list.file} exists and replaces the whitelist key: ${count} from it ${list.rules.length === 1 ? 'is' : 'are'} in force` +
+      (written ? `, and the ${config.whitelist.length === 1 ? 'entry' : `${config.whitelist.length} entries`} of the whitelist key in ${config.configPath} ${config.whitelist.length === 1 ? 'is' : 'are'} not used` : ''),
     ...(written ? { class: 'forbidden' as const, fix: `edit ${list.file}, or delete it to use the whitelist key in ${config.configPath}` } : {})
   }
 }

@@ -115,7 +115,9 @@ export function readFirewalld (text: string, probe: Probe): FirewallFinding {
 // -- nftables and iptables: one rule at a time --------------------------------------------------
 
 /** One nftables rule (`ip saddr 192.168.1.0/24 tcp dport 8000 accept`) for the probe. */
-function nftRule (rule: string, probe: Probe): Verdict {
+function nftRule (text: string, probe: Probe): Verdict {
+  // `reject with icmp type ...` says how to refuse, not what the rule matches.
+  const rule = text.replace(/\breject with .*$/, 'reject')
   const v6 = isV6(probe.lan)
   if (/\b(iif|iifname) "?lo"?\b/.test(rule) || /\b(udp|icmp|icmpv6|sport)\b/.test(rule)) return undefined
   if (/\bct state\b/.test(rule) && !/\bct state [^ ]*\bnew\b/.test(rule)) return undefined
@@ -157,9 +159,11 @@ export function readNftables (text: string, probe: Probe): FirewallFinding {
   const family = isV6(probe.lan) ? 'ip6' : 'ip'
   const chains = nftInputChains(text).filter((c) => c.family === 'inet' || c.family === family)
   if (chains.length === 0) return { tool: 'nftables', state: 'inactive', detail: 'nftables has no input filter' }
+  let accepted: string | undefined
   for (const c of chains) {
     const rule = c.rules.find((r) => nftRule(r, probe) !== undefined)
     const verdict = rule === undefined ? (c.policy === 'drop' ? 'blocks' : 'allows') : nftRule(rule, probe)
+    if (verdict === 'allows' && rule !== undefined) accepted ??= `nftables rule "${rule}" in ${c.family} ${c.table} ${c.chain} allows it`
     if (verdict === 'blocks') {
       return {
         tool: 'nftables',
@@ -171,7 +175,7 @@ export function readNftables (text: string, probe: Probe): FirewallFinding {
       }
     }
   }
-  return { tool: 'nftables', state: 'allows', detail: `nftables lets TCP port ${probe.port} in from ${probe.lan}` }
+  return { tool: 'nftables', state: 'allows', detail: accepted ?? `nftables lets TCP port ${probe.port} in from ${probe.lan}` }
 }
 
 /** One `iptables -S` rule (`-A INPUT -s 192.168.1.0/24 -p tcp --dport 8000 -j ACCEPT`). */

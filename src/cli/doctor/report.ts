@@ -24,8 +24,11 @@ export interface Report {
   readonly checks: readonly Check[]
 }
 
-/** In the order a user should fix them: nothing else matters while the server does not listen. */
-const ORDER: readonly OutcomeClass[] = ['not-listening', 'forbidden', 'not-arriving', 'other']
+/**
+ * In the order a phone meets them, which is the order to fix them in: nothing arrives while the
+ * server does not listen or a firewall drops the connection; only what arrives can be forbidden.
+ */
+const ORDER: readonly OutcomeClass[] = ['not-listening', 'not-arriving', 'forbidden', 'other']
 
 const OUTCOME_TEXT: Record<OutcomeClass | 'ok', string> = {
   'not-listening': 'the server does not listen on the network: a setting (the first problem above says which, and what to change).',
@@ -33,6 +36,19 @@ const OUTCOME_TEXT: Record<OutcomeClass | 'ok', string> = {
   'not-arriving': 'a connection from another device never arrives: the network or a firewall (see the fix above).',
   other: 'other devices can connect, but not everything will work (see the problems above).',
   ok: 'nothing wrong found.'
+}
+
+const THEN_TEXT: Record<OutcomeClass, string> = {
+  'not-listening': 'the server would not listen on the network',
+  'not-arriving': 'connections would not arrive',
+  forbidden: 'connections would be forbidden',
+  other: 'other problems remain'
+}
+
+/** The classes with problems after the outcome's, to say what comes once it is fixed. */
+function laterClasses (checks: readonly Check[]): OutcomeClass[] {
+  const problems = checks.filter((c) => c.status === 'problem')
+  return ORDER.filter((o) => problems.some((c) => (c.class ?? 'other') === o)).slice(1)
 }
 
 /** The outcome: the first class, in ORDER, that has a problem; `ok` when none has. */
@@ -55,12 +71,13 @@ export function renderText (report: Report): string {
     lines.push(`${LABEL[check.status].padEnd(8)} ${check.id}: ${check.message}`)
     if (check.fix !== undefined) lines.push(`${' '.repeat(9)}Fix: ${check.fix}`)
   }
-  lines.push('', `Outcome: ${OUTCOME_TEXT[outcomeOf(report.checks)]}`)
+  const later = laterClasses(report.checks)
+  lines.push('', `Outcome: ${OUTCOME_TEXT[outcomeOf(report.checks)]}${later.length === 0 ? '' : ` Once that is fixed, ${later.map((o) => THEN_TEXT[o]).join(', and ')}: see the other problems.`}`)
   return `${lines.join('\n')}\n`
 }
 
 /** The same for scripts. */
 export function renderJson (report: Report): string {
   const outcome = outcomeOf(report.checks)
-  return `${JSON.stringify({ ok: outcome === 'ok', outcome, summary: OUTCOME_TEXT[outcome], configPath: report.configPath, checks: report.checks }, null, 2)}\n`
+  return `${JSON.stringify({ ok: outcome === 'ok', outcome, then: laterClasses(report.checks), summary: OUTCOME_TEXT[outcome], configPath: report.configPath, checks: report.checks }, null, 2)}\n`
 }
