@@ -91,11 +91,18 @@ export function kindLabel (kind: AddressKind): string {
  */
 function accessRule (input: SurveyInput, network: string | undefined): { verdict: Verdict, rule: string } {
   const { config, whitelist, whitelistAddTo, passwordRequired } = input
-  if (!config.whitelistMode || network === undefined) {
+  if (!config.whitelistMode) {
     return passwordRequired ? { verdict: 'password', rule: 'a password is asked' } : { verdict: 'open', rule: 'open to every device' }
   }
+  const any = config.satisfy === 'any' && passwordRequired
+  if (network === undefined) {
+    // Node gives no netmask for some links (point-to-point): which devices are there is unknown.
+    return any
+      ? { verdict: 'password', rule: `a password is asked (to skip it, add the other device's address to ${whitelistAddTo})` }
+      : { verdict: 'partial', rule: `the network here is not known: add the other device's address to ${whitelistAddTo}${passwordRequired ? ', then a password is asked' : ''}` }
+  }
   const cover = whitelist.admitsNetwork(network)
-  if (config.satisfy === 'any' && passwordRequired) {
+  if (any) {
     if (cover === 'all') return { verdict: 'admitted', rule: `whitelisted (${network}): no password needed` }
     return { verdict: 'password', rule: `a password is asked (to skip it, add ${network} to ${whitelistAddTo})` }
   }

@@ -150,7 +150,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       config,
       addresses: started.addresses,
       interfaces,
-      interfaceProblem: interfaceError === undefined ? undefined : interfaceHint(interfaceError, started.addresses[0]?.port ?? config.port, tls !== undefined),
+      interfaceProblem: interfaceError === undefined ? undefined : interfaceHint(interfaceError, (started.addresses[0] as BoundAddress).port, tls !== undefined),
       whitelist: access.whitelist(),
       whitelistAddTo: access.whitelistAddTo(),
       whitelistEntries: access.whitelistEntries(),

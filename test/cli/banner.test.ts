@@ -97,7 +97,7 @@ t.test('skips interfaces Node reports without a network', async (t) => {
   const config = makeConfig({ listen: true })
   const odd = { ...HOME_LAN, ghost: undefined, ppp0: [{ ...HOME_LAN.wlan0![0]!, address: '10.9.9.9', cidr: null }] }
   const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: odd, whitelist: rules(config.whitelist), ...extras(config), passwordRequired: true, tls: false })
-  t.ok(lines.includes('  http://10.9.9.9:8000/  (ppp0, VPN: a password is asked)'))
+  t.ok(lines.includes(`  http://10.9.9.9:8000/  (ppp0, VPN: the network here is not known: add the other device's address to whitelist in ${config.configPath}, then a password is asked)`))
   t.same(lanNetworks(odd), ['192.168.1.0/24', 'fd00::/64'])
 })
 

@@ -99,7 +99,7 @@ t.test('nftables: each input chain of the family, its rules in order, then its p
   for (const rule of ['tcp dport 8000 accept', 'tcp dport { 22, 8000 } counter packets 3 bytes 180 accept', 'ip saddr 192.168.0.0/16 accept', 'th dport 7000-9000 accept', 'ct state new tcp dport 8000 accept']) {
     t.equal(readNftables(NFT_DROP.replace('\t\tcounter', `\t\t${rule}\n\t\tcounter`), LAN).state, 'allows', rule)
   }
-  for (const rule of ['ip saddr 10.0.0.0/8 tcp dport 8000 accept', 'ip saddr @lan tcp dport 8000 accept', 'meta nfproto ipv6 tcp dport 8000 accept', 'tcp dport 8000 jump extra']) {
+  for (const rule of ['ip saddr 10.0.0.0/8 tcp dport 8000 accept', 'ip saddr 192.168.1.300 tcp dport 8000 accept', 'ip saddr @lan tcp dport 8000 accept', 'meta nfproto ipv6 tcp dport 8000 accept', 'tcp dport 8000 jump extra']) {
     t.equal(readNftables(NFT_DROP.replace('\t\tcounter', `\t\t${rule}\n\t\tcounter`), LAN).state, 'blocks', rule)
   }
   const rejectLast = 'table ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 22 accept\n\t\treject with icmp type port-unreachable\n\t}\n}\n'

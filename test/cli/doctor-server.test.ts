@@ -1,10 +1,11 @@
 import { createServer as createHttpServer } from 'node:http'
 import type { Server } from 'node:http'
 import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Test } from 'tap'
+import { get } from '../../src/cli/doctor/http-probe.js'
 import { holderOf } from '../../src/cli/doctor/port-check.js'
 import { runCli } from '../../src/cli/run.js'
 import { freePort, runDoctor } from '../helpers/doctor.js'
@@ -75,6 +76,8 @@ t.test('held by another program: named by ss where it can, with what it answered
   t.match((await runDoctor(t, { 'config.yaml': '' }, { args: ['--port', String(old)] })).check('port'), { status: 'info', message: /without saying for which folder/ })
   const fake = await listening(t, createHttpServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"service":"something else"}') }))
   t.match((await runDoctor(t, { 'config.yaml': '' }, { args: ['--port', String(fake)] })).check('port'), { status: 'problem', message: /held by another program: it answers .* with HTTP 200/ })
+  const garbled = await listening(t, createHttpServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"service":') }))
+  t.match((await runDoctor(t, { 'config.yaml': '' }, { args: ['--port', String(garbled)] })).check('port'), { status: 'problem', message: /held by another program: it answers .* with HTTP 200/ })
 })
 
 t.test('ss names the holder from its users column', async (t) => {
@@ -101,6 +104,8 @@ t.test('HTTPS: the files as the server reads them, and whether they cover the ad
     { status: 'ok', message: /cert\.pem and its key are readable and belong together; valid until \d{4}-\d\d-\d\d$/ },
     { status: 'ok', message: `the certificate covers 192.168.1.20, the address a phone will use (https://192.168.1.20:${port}/)` }
   ])
+  const nowhere = await runDoctor(t, await files({ names: ['localhost'] }), { args })
+  t.match(nowhere.checks.filter((c) => c.id === 'https')[1], { status: 'problem', message: /browsers refuse it there$/ })
   const uncovered = await runDoctor(t, await files({ names: ['localhost', '127.0.0.1', 'tavern-test.local'] }), { args })
   t.match(uncovered.checks.filter((c) => c.id === 'https')[1], {
     status: 'problem',
@@ -126,4 +131,40 @@ t.test('the app behind the gate: answering, or not', async (t) => {
   const down = await runDoctor(t, { 'config.yaml': `app:\n  upstream: http://127.0.0.1:${gone}\n` }, { args: ['--port', await freePort()] })
   t.match(down.check('app'), { status: 'problem', class: 'other', message: `the app behind the gate, at http://127.0.0.1:${gone}, refused the connection (it is not running, or listens on another port): visitors would get 502 Bad Gateway`, fix: /^start it, or set app\.upstream in / })
   t.equal(down.outcome, 'not-listening', 'listen is off, which comes first')
+})
+
+t.test('a server for this base directory that lists no tunnels (another version), or one tunnel seen once', async (t) => {
+  const dir = t.testdir({ 'config.yaml': '' })
+  let tunnels: unknown
+  const port = await listening(t, createHttpServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ status: 'ok', service: 'tavern-server', pid: 7, baseDir: dir, ...(tunnels === undefined ? {} : { tunnels }) }))
+  }))
+  t.match((await runDoctor(t, {}, { dir, args: ['--port', String(port)] })).check('tunnels'), { status: 'ok' })
+  tunnels = [{ tunnel: 'ngrok', mark: 'Ngrok-Trace-Id', originKnown: true, requests: 1, first: '2026-11-25T10:00:00.000Z', last: '2026-11-25T10:00:00.000Z' }]
+  t.match((await runDoctor(t, {}, { dir, args: ['--port', String(port)] })).check('tunnels'), {
+    status: 'warning',
+    class: 'other',
+    message: 'ngrok (its requests carry Ngrok-Trace-Id) relayed 1 request to the running server (last at 2026-11-25T10:00:00.000Z). They arrive from this computer\'s own address but are not treated as this computer. Each request is judged by its visitor\'s own address (from the forwarded header), which must be on the whitelist, and no password is asked.'
+  })
+})
+
+t.test('the port asked about on the address the server binds: ::1 for ::, the address itself otherwise', async (t) => {
+  const v6 = t.testdir({ 'config.yaml': 'listen: true\nprotocol:\n  ipv4: false\n  ipv6: true\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: pw\n' })
+  const port = await serving(t, v6)
+  t.match((await runDoctor(t, {}, { dir: v6, args: ['--port', String(port)] })).check('port'), { status: 'ok', message: new RegExp(`answers http://\\[::1\\]:${port}/healthz$`) })
+  const one = t.testdir({ 'config.yaml': 'listen: true\nlistenAddress:\n  ipv4: 127.0.0.1\n' })
+  const onePort = await serving(t, one)
+  t.match((await runDoctor(t, {}, { dir: one, args: ['--port', String(onePort)] })).check('port'), { status: 'ok', message: new RegExp(`answers http://127\\.0\\.0\\.1:${onePort}/healthz$`) })
+  const missing = await runDoctor(t, { 'config.yaml': 'listen: true\nprotocol:\n  ipv6: true\nlistenAddress:\n  ipv6: fd00::20\n' }, { args: ['--port', await freePort()] })
+  t.match(missing.check('port'), { status: 'problem', message: /^cannot listen on \[fd00::20\]:\d+: this computer has no address fd00::20$/, fix: /to :: for all of them$/ })
+})
+
+t.test('a server that never answers is no answer after the time limit, not a hang', async (t) => {
+  const sockets: Socket[] = []
+  const mute = createServer((socket) => { sockets.push(socket) })
+  const port = await listening(t, mute)
+  t.teardown(() => { for (const s of sockets) s.destroy() })
+  const result = await get(`http://127.0.0.1:${port}/healthz`, 'application/json', 100)
+  t.match(result, { kind: 'failed', error: { code: 'ETIMEDOUT', message: 'no answer within 0.1 seconds' } })
 })

@@ -150,3 +150,31 @@ t.test('the outcome is what a phone meets first, and the text says what comes af
   const json = await runDoctor(t, { 'config.yaml': 'listen: true\nport: 0\n' }, { programs: { 'nft list ruleset': { code: 0, output: NFT_DROP } } })
   t.equal(json.outcome, 'not-arriving')
 })
+
+t.test('listen on IPv6 loopback, two controls in force, an address without a network', async (t) => {
+  const v6 = await runDoctor(t, { 'config.yaml': 'listen: true\nprotocol:\n  ipv4: false\n  ipv6: true\nlistenAddress:\n  ipv6: "::1"\n' }, { args: ['--port', await freePort()] })
+  t.match(v6.check('listen'), { status: 'problem', message: /^listen is true, but listenAddress\.ipv6 is ::1 /, fix: /^set listenAddress\.ipv6 to :: \(every address\)/ })
+  const both = await runDoctor(t, { 'config.yaml': 'listen: true\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: pw\n' }, {
+    args: ['--port', await freePort()],
+    interfaces: { ppp0: [{ address: '10.9.9.9', netmask: '255.255.255.255', family: 'IPv4', mac: '', internal: false, cidr: null }] }
+  })
+  t.match(both.check('access control'), { status: 'ok', message: 'the IP whitelist, Basic authentication keep strangers out' })
+  t.match(both.check('address ppp0 10.9.9.9'), { status: 'warning', message: /^http:\/\/10\.9\.9\.9:\d+\/ \(VPN\): the network here is not known: add the other device's address to whitelist in \S+, then a password is asked$/ })
+})
+
+t.test('a firewall doctor may not read is a warning saying how to check it', async (t) => {
+  const run = await runDoctor(t, { 'config.yaml': 'listen: true\nwhitelist:\n  - 127.0.0.1\n  - 192.168.0.0/16\n  - fd00::/8\n' }, {
+    args: ['--port', await freePort()],
+    programs: { 'nft list ruleset': { code: 1, output: 'Operation not permitted' } }
+  })
+  t.match(run.check('firewall nftables'), { status: 'warning', class: 'not-arriving', message: 'cannot read the nftables rules as tester (uid 1000) (Operation not permitted), so whether it blocks the port is not known', fix: 'run doctor again with sudo to check the firewall' })
+  t.equal(run.code, 0)
+  const none = await runDoctor(t, { 'config.yaml': 'listen: true\n' }, { args: ['--port', await freePort()] })
+  t.match(none.check('firewall'), { status: 'info', message: 'no host firewall found (ufw, firewalld, nftables, iptables)' })
+})
+
+t.test('a default/config.yaml that does not parse is left to loading, not reported here', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'listen: false\n', default: { 'config.yaml': 'listen: [\n' } })
+  utimesSync(join(dir, 'config.yaml'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000))
+  t.equal((await runDoctor(t, {}, { dir, args: ['--port', await freePort()] })).check('default/config.yaml'), undefined)
+})

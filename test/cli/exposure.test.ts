@@ -28,5 +28,8 @@ t.test('says where, HTTPS or not, the controls, and what a LAN device needs, in 
 
 t.test('listening on no reachable address, or on this computer only', async (t) => {
   t.match(line({ listen: true }, { interfaces: LOOPBACK_ONLY }), /; no address of this computer is reachable from another device: connect it to a network\.$/)
+  const ppp = { ppp0: [{ address: '10.9.9.9', netmask: '255.255.255.255', family: 'IPv4' as const, mac: '', internal: false, cidr: null }] }
+  t.match(line({ listen: true }, { interfaces: ppp }), /; a device on 10\.9\.9\.9 \(ppp0\): the network here is not known: add the other device's address to whitelist in config\.yaml\.$/, 'no network known: the address')
+  t.match(line({ listen: true, satisfy: 'any' }, { interfaces: ppp, passwordRequired: true }), /\(ppp0\): a password is asked \(to skip it, add the other device's address to whitelist in config\.yaml\)\.$/)
   t.equal(line({}), 'Exposure: this computer only (127.0.0.1:8000); plain HTTP; IP whitelist (2 entries), Host check; other devices cannot connect (listen is false).')
 })

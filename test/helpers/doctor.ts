@@ -31,7 +31,7 @@ export interface DoctorOptions {
   dir?: string
 }
 
-export async function runDoctor (t: Test, files: Record<string, unknown>, options: DoctorOptions = {}): Promise<DoctorRun> {
+export async function runDoctor (t: Test, files: Parameters<Test['testdir']>[0], options: DoctorOptions = {}): Promise<DoctorRun> {
   const dir = options.dir ?? t.testdir(files)
   const io = captureIo(dir, options.env ?? {}, typeof options.interfaces === 'function' ? HOME_LAN : options.interfaces ?? HOME_LAN)
   if (typeof options.interfaces === 'function') io.interfaces = options.interfaces

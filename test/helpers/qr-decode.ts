@@ -4,7 +4,10 @@
  * light, a space is the dark background), with dark terminal around it, and jsQR decodes that
  * picture. jsQR is told not to try the inverted picture, so a code drawn in the wrong colours fails.
  */
-import jsQR from 'jsqr'
+import jsqr from 'jsqr'
+
+/** jsQR's types describe an ES module's default export; Node hands over its CommonJS exports, which hold it too. */
+const jsQR = jsqr.default
 
 const PIXELS = 6
 

@@ -144,3 +144,15 @@ t.test('a failing access log is reported once and never stops the server', async
   await lifecycle.close() // every pending write has failed by the time the log is closed
   t.equal(err().split('\n').filter((l) => l.startsWith('Cannot write the access log /dev/full: ENOSPC')).length, 1)
 })
+
+t.test('a tunnel that names its visitor: the visitor\'s whitelist entry admits it, the loopback one never does', async (t) => {
+  const headers = { 'cf-ray': '8a1b-AMS', 'x-forwarded-for': '203.0.113.7' }
+  const { app } = await testApp(t, { whitelist: ['127.0.0.1', '203.0.113.0/24'] })
+  const admitted = await app.inject({ url: '/', remoteAddress: '127.0.0.1', headers })
+  t.equal(admitted.statusCode, 200)
+  t.match(admitted.body, /Admitted by the whitelist entry <code>203\.0\.113\.0\/24<\/code>/)
+  const { app: peerOnly } = await testApp(t, { whitelist: ['127.0.0.1'], enableForwardedWhitelist: false })
+  const refused = await peerOnly.inject({ url: '/', remoteAddress: '127.0.0.1', headers })
+  t.equal(refused.statusCode, 403, 'not even with enableForwardedWhitelist: false')
+  t.match(refused.body, 'Forbidden: Connection attempt from 127.0.0.1 (forwarded from 203.0.113.7) through Cloudflare Tunnel. If you are attempting to connect,')
+})

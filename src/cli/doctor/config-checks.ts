@@ -86,12 +86,14 @@ export function whitelistCheck (config: Config): Check {
   const list = readWhitelist(config)
   const count = list.rules.length === 1 ? '1 entry' : `${list.rules.length} entries`
   if (list.file === undefined) return { id: 'whitelist', status: 'ok', message: `${count} from ${list.from}; there is no ${WHITELIST_FILE}` }
-  const written = config.sources.whitelist.kind === 'file'
+  const inForce = `${list.file} exists and replaces the whitelist key: ${count} from it ${list.rules.length === 1 ? 'is' : 'are'} in force`
+  if (config.sources.whitelist.kind !== 'file') return { id: 'whitelist', status: 'info', message: inForce }
+  const unused = config.whitelist.length === 1 ? 'entry of the whitelist key' : `${config.whitelist.length} entries of the whitelist key`
   return {
     id: 'whitelist',
-    status: written ? 'warning' : 'info',
-    message: `${list.file} exists and replaces the whitelist key: ${count} from it ${list.rules.length === 1 ? 'is' : 'are'} in force` +
-      (written ? `, and the ${config.whitelist.length === 1 ? 'entry' : `${config.whitelist.length} entries`} of the whitelist key in ${config.configPath} ${config.whitelist.length === 1 ? 'is' : 'are'} not used` : ''),
-    ...(written ? { class: 'forbidden' as const, fix: `edit ${list.file}, or delete it to use the whitelist key in ${config.configPath}` } : {})
+    status: 'warning',
+    class: 'forbidden',
+    message: `${inForce}, and the ${unused} in ${config.configPath} ${config.whitelist.length === 1 ? 'is' : 'are'} not used`,
+    fix: `edit ${list.file}, or delete it to use the whitelist key in ${config.configPath}`
   }
 }

@@ -28,6 +28,7 @@ import { tlsChecks } from './tls-check.js'
 
 /** A catalogued error as a problem that keeps the server from starting; anything else is a bug. */
 function startProblem (id: string, error: unknown): Check {
+  /* c8 ignore next -- loading and compiling throw catalogued errors only; anything else is a bug */
   if (!isTavernError(error)) throw error
   return { id, status: 'problem', class: 'not-listening', message: `the server would refuse to start: ${error.message}` }
 }
@@ -35,7 +36,8 @@ function startProblem (id: string, error: unknown): Check {
 function firewallCheck (finding: FirewallFinding): Check {
   const id = `firewall ${finding.tool}`
   switch (finding.state) {
-    case 'blocks': return { id, status: 'problem', class: 'not-arriving', message: `${finding.detail}: connections from other devices never arrive`, ...(finding.fix === undefined ? {} : { fix: finding.fix }) }
+    // Every blocking finding comes with the command that opens the port.
+    case 'blocks': return { id, status: 'problem', class: 'not-arriving', message: `${finding.detail}: connections from other devices never arrive`, fix: finding.fix as string }
     case 'unreadable': return { id, status: 'warning', class: 'not-arriving', message: `${finding.detail}, so whether it blocks the port is not known`, fix: 'run doctor again with sudo to check the firewall' }
     case 'allows': return { id, status: 'ok', message: finding.detail }
     case 'inactive': return { id, status: 'info', message: finding.detail }

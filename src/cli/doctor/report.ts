@@ -8,16 +8,22 @@
 export type Status = 'ok' | 'info' | 'warning' | 'problem'
 export type OutcomeClass = 'not-listening' | 'forbidden' | 'not-arriving' | 'other'
 
-export interface Check {
+interface CheckText {
   /** Short and stable, for scripts: `listen`, `port`, `firewall`, `address wlan0 192.168.1.20`. */
   readonly id: string
-  readonly status: Status
   readonly message: string
   /** What to do, for a warning or a problem. */
   readonly fix?: string
-  /** Which of the outcomes a warning or problem leads to. */
-  readonly class?: OutcomeClass
 }
+
+export type Check = CheckText & (
+  | { readonly status: 'ok' | 'info' }
+  /** `class`: which of the outcomes a warning or problem leads to. */
+  | { readonly status: 'warning' | 'problem', readonly class: OutcomeClass }
+)
+
+type Classed = Extract<Check, { class: OutcomeClass }>
+const problemsOf = (checks: readonly Check[]): Classed[] => checks.filter((c): c is Classed => c.status === 'problem')
 
 export interface Report {
   readonly configPath: string
@@ -47,14 +53,14 @@ const THEN_TEXT: Record<OutcomeClass, string> = {
 
 /** The classes with problems after the outcome's, to say what comes once it is fixed. */
 function laterClasses (checks: readonly Check[]): OutcomeClass[] {
-  const problems = checks.filter((c) => c.status === 'problem')
-  return ORDER.filter((o) => problems.some((c) => (c.class ?? 'other') === o)).slice(1)
+  const problems = problemsOf(checks)
+  return ORDER.filter((o) => problems.some((c) => c.class === o)).slice(1)
 }
 
 /** The outcome: the first class, in ORDER, that has a problem; `ok` when none has. */
 export function outcomeOf (checks: readonly Check[]): OutcomeClass | 'ok' {
-  const problems = checks.filter((c) => c.status === 'problem')
-  return ORDER.find((o) => problems.some((c) => (c.class ?? 'other') === o)) ?? 'ok'
+  const problems = problemsOf(checks)
+  return ORDER.find((o) => problems.some((c) => c.class === o)) ?? 'ok'
 }
 
 /** 0 when nothing is wrong (warnings allowed), 1 otherwise. */

@@ -20,6 +20,7 @@ export function tlsChecks (config: Config, user: string, devices: readonly Devic
   try {
     pair = readTlsPair(config.ssl, user, config.configPath, now)
   } catch (error) {
+    /* c8 ignore next -- readTlsPair throws catalogued errors only; anything else is a bug */
     if (!isTavernError(error)) throw error
     return [{ id: 'https', status: 'problem', class: 'not-listening', message: `the server would refuse to start: ${error.message}` }]
   }
