@@ -135,13 +135,13 @@ t.test('the app behind the gate: answering, or not', async (t) => {
 
 t.test('a server for this base directory that lists no tunnels (another version), or one tunnel seen once', async (t) => {
   const dir = t.testdir({ 'config.yaml': '' })
-  let tunnels: unknown
+  const facts: { tunnels?: unknown } = {}
   const port = await listening(t, createHttpServer((_req, res) => {
     res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ status: 'ok', service: 'tavern-server', pid: 7, baseDir: dir, ...(tunnels === undefined ? {} : { tunnels }) }))
+    res.end(JSON.stringify({ status: 'ok', service: 'tavern-server', pid: 7, baseDir: dir, ...facts }))
   }))
   t.match((await runDoctor(t, {}, { dir, args: ['--port', String(port)] })).check('tunnels'), { status: 'ok' })
-  tunnels = [{ tunnel: 'ngrok', mark: 'Ngrok-Trace-Id', originKnown: true, requests: 1, first: '2026-11-25T10:00:00.000Z', last: '2026-11-25T10:00:00.000Z' }]
+  facts.tunnels = [{ tunnel: 'ngrok', mark: 'Ngrok-Trace-Id', originKnown: true, requests: 1, first: '2026-11-25T10:00:00.000Z', last: '2026-11-25T10:00:00.000Z' }]
   t.match((await runDoctor(t, {}, { dir, args: ['--port', String(port)] })).check('tunnels'), {
     status: 'warning',
     class: 'other',
