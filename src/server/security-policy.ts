@@ -70,12 +70,12 @@ export interface SecurityPolicy {
    */
   consumedCookies: readonly string[]
   /** Remembers the tunnels that relayed requests (for the console and doctor). */
-  tunnels?: TunnelSightings
+  tunnels: TunnelSightings
   /**
    * The end of the Forbidden message for a relayed request whose visitor is unknown: what to
    * change so that such visitors can get in (a password with satisfy: any).
    */
-  tunnelAdvice?: string
+  tunnelAdvice: string
 }
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -250,7 +250,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     if (passwordCanAdmit) return true
     const { client } = request
     const message = tunnel.origin === undefined
-      ? `Forbidden: Connection attempt from ${client.ip} through ${tunnel.tunnel} on the server (${tunnel.mark}), which does not say who is connecting. ${policy.tunnelAdvice ?? ''}`.trimEnd()
+      ? `Forbidden: Connection attempt from ${client.ip} through ${tunnel.tunnel} on the server (${tunnel.mark}), which does not say who is connecting. ${policy.tunnelAdvice}`
       : `Forbidden: Connection attempt from ${client.peer} (forwarded from ${client.ip}) through ${tunnel.tunnel}. If you are attempting to connect, ${advice}.`
     return deny(request, reply, 403, tunnel.origin === undefined ? 'tunnel-forbidden' : 'forbidden', message, message)
   }
@@ -275,7 +275,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.headers, request.client) : undefined
     if (tunnel !== undefined) {
       request.tunnel = tunnel
-      policy.tunnels?.seen(tunnel)
+      policy.tunnels.seen(tunnel)
     }
     if (whitelist !== undefined && !(tunnel === undefined
       ? whitelisted(whitelist.current, whitelist.advice, request, reply, connection)

@@ -34,6 +34,7 @@ t.test('ufw: first matching rule, then the default for incoming', async (t) => {
   t.match(readUfw(`${UFW_HEAD}8000/tcp                   DENY IN     Anywhere\n8000/tcp                   ALLOW IN    Anywhere\n`, LAN), { state: 'blocks', detail: 'ufw rule "8000/tcp DENY IN Anywhere" blocks it' })
   t.equal(readUfw(`${UFW_HEAD}8000/tcp (v6)              ALLOW IN    Anywhere (v6)\n`, LAN6).state, 'allows', 'IPv6 rules for an IPv6 LAN')
   t.equal(readUfw(UFW_HEAD.replace('deny (incoming)', 'allow (incoming)'), LAN).state, 'allows')
+  t.match(readUfw('Status: active\n', LAN), { state: 'blocks', detail: 'ufw is active, denys incoming connections by default, and no rule allows port 8000' }, 'no Default line: ufw denies')
 })
 
 const FIREWALLD = `public (active)
@@ -68,6 +69,8 @@ t.test('firewalld: the zone\'s target, ports and rich rules', async (t) => {
   t.equal(readFirewalld(`${FIREWALLD}\trule family="ipv4" port port="22" protocol="tcp" accept\n`, LAN).state, 'blocks')
   t.equal(readFirewalld(`${FIREWALLD}\trule family="ipv6" port port="8000" protocol="tcp" accept\n`, LAN).state, 'blocks', 'another family')
   t.equal(readFirewalld(`${FIREWALLD}\trule family="ipv4" port port="8000" protocol="tcp" reject\n`, LAN).state, 'blocks')
+  t.equal(readFirewalld(`${FIREWALLD}\trule port port="8000" protocol="tcp" accept\n`, LAN6).state, 'allows', 'a rule without a family is for both')
+  t.match(readFirewalld('', LAN6), { state: 'blocks', detail: 'firewalld is running and zone the default zone does not open port 8000/tcp', fix: /rule family="ipv6" source address="fd00::\/64"/ })
 })
 
 const NFT_DROP = `table inet filter {
@@ -107,6 +110,8 @@ t.test('nftables: each input chain of the family, its rules in order, then its p
   t.equal(readNftables(rejectLast, LAN6).state, 'inactive', 'an ip table does not filter IPv6')
   t.equal(readNftables('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n', LAN).state, 'allows')
   t.equal(readNftables('', LAN).state, 'inactive')
+  t.equal(readNftables(NFT_DROP.replace('\t\tcounter', '\t\tmeta nfproto ipv6 tcp dport 8000 accept\n\t\tcounter'), LAN6).state, 'allows', 'an IPv6-only rule for an IPv6 LAN')
+  t.equal(readNftables('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;\n\t\ttcp dport 22 accept\n\t}\n}\n', LAN).state, 'allows', 'no policy written: accept')
   const second = 'table ip extra {\n\tchain in {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 8000 drop\n\t}\n}\n'
   t.match(readNftables(NFT_DROP.replace('policy drop', 'policy accept') + second, LAN), { state: 'blocks', detail: 'nftables rule "tcp dport 8000 drop" in ip extra in blocks it' }, 'every input chain must let it through')
 })
@@ -125,6 +130,7 @@ t.test('iptables: the INPUT rules in order, then the policy', async (t) => {
   }
   t.match(readIptables('-P INPUT ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n', LAN), { state: 'blocks', detail: 'iptables rule "-A INPUT -j REJECT --reject-with icmp-host-prohibited" blocks it' })
   t.equal(readIptables('-P INPUT ACCEPT\n', LAN).state, 'inactive')
+  t.equal(readIptables('', LAN).state, 'inactive', 'no policy line: accept')
   t.equal(readIptables('-P INPUT ACCEPT\n-A INPUT -s 10.0.0.0/8 -j ACCEPT\n-A INPUT -j ufw-before-input\n', LAN).state, 'allows')
 })
 

@@ -149,14 +149,19 @@ t.test('a server for this base directory that lists no tunnels (another version)
   })
 })
 
-t.test('the port asked about on the address the server binds: ::1 for ::, the address itself otherwise', async (t) => {
-  const v6 = t.testdir({ 'config.yaml': 'listen: true\nprotocol:\n  ipv4: false\n  ipv6: true\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: pw\n' })
-  const port = await serving(t, v6)
-  t.match((await runDoctor(t, {}, { dir: v6, args: ['--port', String(port)] })).check('port'), { status: 'ok', message: new RegExp(`answers http://\\[::1\\]:${port}/healthz$`) })
-  const one = t.testdir({ 'config.yaml': 'listen: true\nlistenAddress:\n  ipv4: 127.0.0.1\n' })
-  const onePort = await serving(t, one)
-  t.match((await runDoctor(t, {}, { dir: one, args: ['--port', String(onePort)] })).check('port'), { status: 'ok', message: new RegExp(`answers http://127\\.0\\.0\\.1:${onePort}/healthz$`) })
-  const missing = await runDoctor(t, { 'config.yaml': 'listen: true\nprotocol:\n  ipv6: true\nlistenAddress:\n  ipv6: fd00::20\n' }, { args: ['--port', await freePort()] })
+t.test('the port asked about on the address the server binds: 127.0.0.1 for 0.0.0.0, ::1 for ::, the address itself otherwise', async (t) => {
+  const root = t.testdir({
+    v6: { 'config.yaml': 'listen: true\nprotocol:\n  ipv4: false\n  ipv6: true\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: pw\n' },
+    all: { 'config.yaml': 'listen: true\n' },
+    one: { 'config.yaml': 'listen: true\nlistenAddress:\n  ipv4: 127.0.0.1\n' },
+    missing: { 'config.yaml': 'listen: true\nprotocol:\n  ipv6: true\nlistenAddress:\n  ipv6: fd00::20\n' }
+  })
+  for (const [name, asked] of [['v6', '\\[::1\\]'], ['all', '127\\.0\\.0\\.1'], ['one', '127\\.0\\.0\\.1']] as const) {
+    const dir = join(root, name)
+    const port = await serving(t, dir)
+    t.match((await runDoctor(t, {}, { dir, args: ['--port', String(port)] })).check('port'), { status: 'ok', message: new RegExp(`answers http://${asked}:${port}/healthz$`) }, name)
+  }
+  const missing = await runDoctor(t, {}, { dir: join(root, 'missing'), args: ['--port', await freePort()] })
   t.match(missing.check('port'), { status: 'problem', message: /^cannot listen on \[fd00::20\]:\d+: this computer has no address fd00::20$/, fix: /to :: for all of them$/ })
 })
 
@@ -167,4 +172,11 @@ t.test('a server that never answers is no answer after the time limit, not a han
   t.teardown(() => { for (const s of sockets) s.destroy() })
   const result = await get(`http://127.0.0.1:${port}/healthz`, 'application/json', 100)
   t.match(result, { kind: 'failed', error: { code: 'ETIMEDOUT', message: 'no answer within 0.1 seconds' } })
+})
+
+t.test('a long answer is read up to 64 KiB', async (t) => {
+  const port = await listening(t, createHttpServer((_req, res) => { res.end('x'.repeat(200 * 1024)) }))
+  const result = await get(`http://127.0.0.1:${port}/`)
+  if (result.kind !== 'answer') throw new Error('no answer')
+  t.ok(result.body.length >= 64 * 1024 && result.body.length < 200 * 1024)
 })

@@ -59,7 +59,7 @@ t.test('config: which file is in force; doctor creates nothing', async (t) => {
 })
 
 t.test('a default/config.yaml edited after config.yaml is an edit that changes nothing, and says where to make it', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'listen: false\nport: 8000\n', default: { 'config.yaml': 'listen: true\nport: 8000\nwhitelistMode: false\n' } })
+  const dir = t.testdir({ 'config.yaml': 'listen: false\nport: 8000\nsatisfy: all\n', default: { 'config.yaml': 'listen: true\nport: 8000\nwhitelistMode: false\n' } })
   const past = new Date(Date.now() - 3600_000)
   utimesSync(join(dir, 'config.yaml'), past, past)
   const run = await runDoctor(t, {}, { dir })
@@ -83,6 +83,8 @@ t.test('a default/config.yaml with many ignored keys names the first four', asyn
 })
 
 t.test('whitelist.txt replacing the config list is said, as a warning when the config file has its own list', async (t) => {
+  const one = await runDoctor(t, { 'config.yaml': 'whitelist:\n  - 10.0.0.0/8\n', 'whitelist.txt': '127.0.0.1\n::1\n' })
+  t.match(one.check('whitelist'), { message: /: 2 entries from it are in force, and the entry of the whitelist key in \S+ is not used$/ })
   const both = await runDoctor(t, { 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\n', 'whitelist.txt': '127.0.0.1\n' })
   t.match(both.check('whitelist'), { status: 'warning', class: 'forbidden', message: /whitelist\.txt exists and replaces the whitelist key: 1 entry from it is in force, and the 2 entries of the whitelist key in \S+ are not used$/, fix: /^edit \S+whitelist\.txt, or delete it to use the whitelist key in / })
   t.match((await runDoctor(t, { 'config.yaml': '', 'whitelist.txt': '127.0.0.1\n::1\n' })).check('whitelist'), { status: 'info', message: /2 entries from it are in force$/ })

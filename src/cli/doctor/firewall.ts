@@ -208,7 +208,7 @@ export function readIptables (text: string, probe: Probe): FirewallFinding {
 }
 
 function unreadable (tool: FirewallTool, output: string, user: string): FirewallFinding {
-  const said = output.split('\n')[0]?.trim() ?? ''
+  const said = (output.split('\n')[0] as string).trim()
   return { tool, state: 'unreadable', detail: `cannot read the ${tool} rules as ${user}${said === '' ? '' : ` (${said})`}` }
 }
 
