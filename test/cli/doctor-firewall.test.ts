@@ -110,7 +110,9 @@ t.test('nftables: each input chain of the family, its rules in order, then its p
   t.equal(readNftables(rejectLast, LAN6).state, 'inactive', 'an ip table does not filter IPv6')
   t.equal(readNftables('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n', LAN).state, 'allows')
   t.equal(readNftables('', LAN).state, 'inactive')
-  t.equal(readNftables(NFT_DROP.replace('\t\tcounter', '\t\tmeta nfproto ipv6 tcp dport 8000 accept\n\t\tcounter'), LAN6).state, 'allows', 'an IPv6-only rule for an IPv6 LAN')
+  const only = (family: string) => `table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tmeta nfproto ${family} tcp dport 8000 accept\n\t}\n}\n`
+  t.equal(readNftables(only('ipv6'), LAN6).state, 'allows', 'an IPv6-only rule for an IPv6 LAN')
+  t.equal(readNftables(only('ipv4'), LAN6).state, 'blocks', 'an IPv4-only rule does not let an IPv6 LAN in')
   t.equal(readNftables('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;\n\t\ttcp dport 22 accept\n\t}\n}\n', LAN).state, 'allows', 'no policy written: accept')
   const second = 'table ip extra {\n\tchain in {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 8000 drop\n\t}\n}\n'
   t.match(readNftables(NFT_DROP.replace('policy drop', 'policy accept') + second, LAN), { state: 'blocks', detail: 'nftables rule "tcp dport 8000 drop" in ip extra in blocks it' }, 'every input chain must let it through')

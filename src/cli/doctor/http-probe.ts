@@ -26,7 +26,7 @@ export function get (url: string, accept = '*/*', timeLimitMs = TIME_LIMIT_MS): 
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { if (body.length < MAX_BODY) body += chunk })
-      res.on('end', () => resolve({ kind: 'answer', status: res.statusCode ?? 0, headers: res.headers, body }))
+      res.on('end', () => resolve({ kind: 'answer', status: res.statusCode as number, headers: res.headers, body }))
       /* c8 ignore next -- a response that breaks off after its head */
       res.on('error', (error) => resolve({ kind: 'failed', error }))
     })
