@@ -7,9 +7,8 @@
  * resolve, is a relayed one: it is judged by the visitor's own address when a trusted proxy
  * resolved one, and otherwise as a client from an address nobody knows, never as this computer.
  *
- * Pure: the peer, the headers and the client the resolver made in, a sighting out.
+ * Pure: the peer, the raw headers and the client the resolver made in, a sighting out.
  */
-import type { IncomingHttpHeaders } from 'node:http'
 import type { ClientAddress } from './client-address.js'
 import type { Address } from './ip-address.js'
 import type { IpMatcher, RuleSource } from './ip-rules.js'
@@ -28,33 +27,44 @@ export interface TunnelSighting {
 }
 
 /**
- * The headers each tunnel adds to what it relays, in the order they are looked for. Tailscale
- * Funnel carries visitors from the internet; Serve carries members of the tailnet and names them;
- * cloudflared passes on Cloudflare's edge headers; ngrok's visitors may send its skip header.
+ * The headers each tunnel adds to what it relays, in the order they decide when several are there.
+ * Tailscale Funnel carries visitors from the internet; Serve carries members of the tailnet and
+ * names them; cloudflared passes on Cloudflare's edge headers; ngrok's visitors may send its skip
+ * header. Then the headers that say a request was relayed for someone: from a trusted proxy they
+ * name the client (client-address.ts); when they did not (the peer is not in trustedProxies, or
+ * that header is switched off), all that is known is that someone else is behind the request.
  */
-const TUNNEL_MARKS: ReadonlyArray<readonly [header: string, written: string, tunnel: TunnelName]> = [
-  ['tailscale-funnel-request', 'Tailscale-Funnel-Request', 'Tailscale Funnel'],
-  ['tailscale-ingress-src', 'Tailscale-Ingress-Src', 'Tailscale Funnel'],
-  ['tailscale-user-login', 'Tailscale-User-Login', 'Tailscale Serve'],
-  ['tailscale-user-name', 'Tailscale-User-Name', 'Tailscale Serve'],
-  ['cf-connecting-ip', 'CF-Connecting-IP', 'Cloudflare Tunnel'],
-  ['cf-ray', 'Cf-Ray', 'Cloudflare Tunnel'],
-  ['cf-visitor', 'Cf-Visitor', 'Cloudflare Tunnel'],
-  ['ngrok-trace-id', 'Ngrok-Trace-Id', 'ngrok'],
-  ['ngrok-skip-browser-warning', 'Ngrok-Skip-Browser-Warning', 'ngrok']
+const MARKS: ReadonlyArray<readonly [written: string, tunnel: TunnelName | undefined]> = [
+  ['Tailscale-Funnel-Request', 'Tailscale Funnel'],
+  ['Tailscale-Ingress-Src', 'Tailscale Funnel'],
+  ['Tailscale-User-Login', 'Tailscale Serve'],
+  ['Tailscale-User-Name', 'Tailscale Serve'],
+  ['CF-Connecting-IP', 'Cloudflare Tunnel'],
+  ['Cf-Ray', 'Cloudflare Tunnel'],
+  ['Cf-Visitor', 'Cloudflare Tunnel'],
+  ['Ngrok-Trace-Id', 'ngrok'],
+  ['Ngrok-Skip-Browser-Warning', 'ngrok'],
+  // Relay marks: count only when no trusted proxy resolved them.
+  ['X-Forwarded-For', undefined],
+  ['X-Real-IP', undefined],
+  ['Forwarded', undefined],
+  ['True-Client-IP', undefined]
 ]
+/** Lower-case name → its place in MARKS. */
+const MARK_INDEX = new Map(MARKS.map(([written], i) => [written.toLowerCase(), i]))
+const LETTERS = new Set([...MARK_INDEX.keys()].map((name) => name.charCodeAt(0)))
 
 /**
- * Headers that say a request was relayed for someone. From a trusted proxy they name the client
- * (client-address.ts); when they did not (the peer is not in trustedProxies, or that header is
- * switched off), all that is known is that someone else is behind the request.
+ * The place in MARKS of a header name as the client wrote it, or -1. Every request from this
+ * computer passes here, so most names are turned away by their first letter, without making a
+ * lower-case copy (a browser's `Connection` and `Cookie` by their second letter).
  */
-const RELAY_MARKS: ReadonlyArray<readonly [header: string, written: string]> = [
-  ['x-forwarded-for', 'X-Forwarded-For'],
-  ['x-real-ip', 'X-Real-IP'],
-  ['forwarded', 'Forwarded'],
-  ['true-client-ip', 'True-Client-IP']
-]
+function markIndex (name: string): number {
+  const first = name.charCodeAt(0) | 0x20
+  if (!LETTERS.has(first)) return -1
+  if (first === 0x63 /* c */ && (name.charCodeAt(1) | 0x20) !== 0x66 /* f */) return -1
+  return MARK_INDEX.get(name.toLowerCase()) ?? -1
+}
 
 const V6_LOOPBACK = `${'0'.repeat(31)}1`
 
@@ -68,21 +78,23 @@ export function isLoopback (address: Address): boolean {
  * whom. Undefined for a request that is what it looks like: from another address, or from this
  * computer with no mark, or forwarded by a trusted proxy without any tunnel's marks (a reverse
  * proxy such as nginx, judged as before).
- * @example tunnelMarks(peer, { 'tailscale-funnel-request': '?1' }, client) // { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request', origin: undefined }
+ * @param rawHeaders the request's names and values as sent (Node's `rawHeaders`)
+ * @example tunnelMarks(peer, ['Tailscale-Funnel-Request', '?1'], client) // { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request', origin: undefined }
  */
-export function tunnelMarks (peer: Address, headers: IncomingHttpHeaders, client: ClientAddress): TunnelSighting | undefined {
+export function tunnelMarks (peer: Address, rawHeaders: readonly string[], client: ClientAddress): TunnelSighting | undefined {
   if (!isLoopback(peer)) return undefined
-  // A forwarded address that is itself loopback is no visitor's: a tunnel carries other computers.
-  const origin = client.forwarded && !isLoopback(client.parsed) ? client.ip : undefined
-  for (const [header, written, tunnel] of TUNNEL_MARKS) {
-    if (headers[header] !== undefined) return { tunnel, mark: written, origin }
+  let found = MARKS.length
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const index = markIndex(rawHeaders[i] as string)
+    if (index !== -1 && index < found) found = index
   }
+  if (found === MARKS.length) return undefined
+  const [mark, tunnel] = MARKS[found] as (typeof MARKS)[number]
+  // A forwarded address that is itself loopback is no visitor's: a tunnel carries other computers.
+  if (tunnel !== undefined) return { tunnel, mark, origin: client.forwarded && !isLoopback(client.parsed) ? client.ip : undefined }
   // A trusted proxy named the client (nginx in front, say): judged by that address, as before.
   if (client.forwarded) return undefined
-  for (const [header, written] of RELAY_MARKS) {
-    if (headers[header] !== undefined) return { tunnel: 'a proxy or tunnel', mark: written, origin: undefined }
-  }
-  return undefined
+  return { tunnel: 'a proxy or tunnel', mark, origin: undefined }
 }
 
 /**

@@ -272,7 +272,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
-    const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.headers, request.client) : undefined
+    const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.raw.rawHeaders, request.client) : undefined
     if (tunnel !== undefined) {
       request.tunnel = tunnel
       policy.tunnels.seen(tunnel)

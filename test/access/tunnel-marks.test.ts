@@ -13,7 +13,7 @@ const address = (text: string) => parseAddress(text) as Address
 function sight (peer: string, headers: Record<string, string>, trusted = ['127.0.0.1', '::1'], cf = false) {
   const r = resolver(trusted, cf)
   const client = r.resolve(r.peer(address(peer)), headers)
-  return tunnelMarks(address(peer), headers, client)
+  return tunnelMarks(address(peer), Object.entries(headers).flat(), client)
 }
 
 t.test('loopback is 127.0.0.0/8 and ::1, nothing else', async (t) => {
@@ -72,4 +72,14 @@ t.test('the rule admitting a relayed request is the visitor\'s, never the loopba
   t.equal(tunnelRule(known, client, list('203.0.113.0/24'), true), undefined, 'with enableForwardedWhitelist the proxy must be listed too')
   t.same(tunnelRule(known, client, list('203.0.113.0/24'), false), { entry: '203.0.113.0/24', source: '203.0.113.0/24' })
   t.equal(tunnelRule({ ...known, origin: undefined }, client, list('0.0.0.0/0'), false), undefined, 'no origin: no entry admits it')
+})
+
+t.test('names are matched in any case, a tunnel\'s mark wins over a relay header, and a browser\'s headers are no marks', async (t) => {
+  const r = resolver([])
+  const client = r.resolve(r.peer(address('127.0.0.1')), {})
+  const raw = (...names: string[]) => names.flatMap((name) => [name, 'x'])
+  t.match(tunnelMarks(address('127.0.0.1'), raw('CF-RAY'), client), { tunnel: 'Cloudflare Tunnel', mark: 'Cf-Ray' })
+  t.match(tunnelMarks(address('127.0.0.1'), raw('x-forwarded-for', 'TAILSCALE-USER-NAME', 'tailscale-funnel-request'), client), { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request' }, 'by the order of the marks, not of the headers')
+  t.equal(tunnelMarks(address('127.0.0.1'), raw('Host', 'Connection', 'Cookie', 'Cache-Control', 'Content-Type', 'TE', 'X-Requested-With', 'From', 'Ngrok', 'Tailscale', 'Forwarded-Ish', 'User-Agent', 'Accept'), client), undefined)
+  t.match(tunnelMarks(address('127.0.0.1'), raw('Forwarded', 'Forwarded'), client), { tunnel: 'a proxy or tunnel', mark: 'Forwarded' }, 'repeated')
 })
