@@ -169,7 +169,7 @@ t.test('a firewall doctor may not read is a warning saying how to check it', asy
     args: ['--port', await freePort()],
     programs: { 'nft list ruleset': { code: 1, output: 'Operation not permitted' } }
   })
-  t.match(run.check('firewall nftables'), { status: 'warning', class: 'not-arriving', message: 'cannot read the nftables rules as tester (uid 1000) (Operation not permitted), so whether it blocks the port is not known', fix: 'run doctor again with sudo to check the firewall' })
+  t.match(run.check('firewall nftables'), { status: 'warning', class: 'not-arriving', message: 'cannot read the nftables rules as tester (uid 1000) (Operation not permitted), so whether it blocks the port is not known', fix: 'run sudo tavern-server doctor to check the firewall too' })
   t.equal(run.code, 0)
   const none = await runDoctor(t, { 'config.yaml': 'listen: true\n' }, { args: ['--port', await freePort()] })
   t.match(none.check('firewall'), { status: 'info', message: 'no host firewall found (ufw, firewalld, nftables, iptables)' })

@@ -9,6 +9,7 @@ import type { IpMatcher } from '../../access/ip-rules.js'
 import { compileWhitelist } from '../../access/whitelist.js'
 import type { LoadedConfig } from '../../config/load.js'
 import { isTavernError } from '../../errors.js'
+import { commandLine } from '../../invocation.js'
 import { planListen } from '../../server/listen-plan.js'
 import type { Binding } from '../../server/listen-plan.js'
 import { dockerRules, passwordInForce } from '../access.js'
@@ -38,7 +39,7 @@ function firewallCheck (finding: FirewallFinding): Check {
   switch (finding.state) {
     // Every blocking finding comes with the command that opens the port.
     case 'blocks': return { id, status: 'problem', class: 'not-arriving', message: `${finding.detail}: connections from other devices never arrive`, fix: finding.fix as string }
-    case 'unreadable': return { id, status: 'warning', class: 'not-arriving', message: `${finding.detail}, so whether it blocks the port is not known`, fix: 'run doctor again with sudo to check the firewall' }
+    case 'unreadable': return { id, status: 'warning', class: 'not-arriving', message: `${finding.detail}, so whether it blocks the port is not known`, fix: `run sudo ${commandLine('doctor')} to check the firewall too` }
     case 'allows': return { id, status: 'ok', message: finding.detail }
     case 'inactive': return { id, status: 'info', message: finding.detail }
   }
