@@ -24,6 +24,7 @@ import { commandLine } from '../invocation.js'
 import { openAccessLog } from '../log/access-log.js'
 import type { AccessLog } from '../log/access-log.js'
 import { createAccessRecorder } from '../log/access-recorder.js'
+import { TunnelSightings } from '../log/tunnel-sightings.js'
 import type { Logger } from '../log/console.js'
 import type { Lifecycle } from '../server/lifecycle.js'
 import type { BasicAuth, SecurityPolicy } from '../server/security-policy.js'
@@ -31,6 +32,7 @@ import type { AccountService } from '../server/account-gate.js'
 import { SessionCookie } from '../server/session-cookie.js'
 import { watchFiles } from '../server/file-watch.js'
 import type { OpenedAccounts } from './accounts.js'
+import { tunnelForbiddenAdvice, tunnelNotice } from './tunnel-notice.js'
 
 export interface AccessSetup {
   policy: SecurityPolicy
@@ -40,6 +42,12 @@ export interface AccessSetup {
   whitelistAddTo: () => string
   /** The Docker host addresses admitted besides the whitelist (in a container). */
   dockerHosts: readonly string[]
+  /** The number of whitelist entries in force (0 when whitelistMode is false). */
+  whitelistEntries: () => number
+  /** Whether a password is asked: Basic auth with credentials someone can log in with. */
+  passwordRequired: () => boolean
+  /** The tunnels that have relayed requests so far (issue 15). */
+  tunnels: TunnelSightings
   /** Start-up lines (the whitelist in force, Docker hosts) and warnings (plain-text password, ...). */
   lines: string[]
   warnings: string[]
@@ -79,6 +87,15 @@ function perUser (config: Config): boolean {
 function basicCredentials (config: Config): { username: string, password: string } {
   // With per-user Basic auth the shared credentials are not used: nobody logs in with them.
   return perUser(config) ? { username: '', password: '' } : config.basicAuthUser
+}
+
+/**
+ * Whether a password is asked of a device that the whitelist does not admit alone: Basic auth
+ * with credentials someone can log in with, or user accounts (a login page).
+ */
+export function passwordInForce (config: Config): boolean {
+  const { username, password } = basicCredentials(config)
+  return config.enableUserAccounts || (config.basicAuthMode && username !== '' && password !== '')
 }
 
 function basicAuthWarnings (config: Config, checker: { disabled: boolean }): string[] {
@@ -172,6 +189,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
     : accounts !== undefined && accounts.perUserBasic
       ? { checker: new AccountBasicChecker(accounts.store, accounts.passwords), ...limits, prompt: 'Use the user name and password of your account on this server.' }
       : { checker: shared, ...limits }
+  let entries = compiled?.entries ?? 0
   const none = compileIpRules([], 'whitelist')
   // Everything that can fail at start-up is done before anything is registered to be closed.
   const log = openLog(config, logger)
@@ -196,6 +214,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
         whitelist.current = next.matcher
         whitelist.advice = forbiddenAdvice(fresh, next.list)
         addTo = next.list.addTo
+        entries = next.entries
         options.print(`whitelist reloaded: ${describeWhitelist(next)}`)
       } catch (error) {
         options.printError(`whitelist not reloaded, keeping the previous list: ${(error as Error).message}`)
@@ -223,6 +242,8 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
     lifecycle.onClose(() => { watch.close() })
   }
 
+  const passwordRequired = (): boolean => (basicAuth !== undefined && !basicAuth.checker.disabled) || accounts !== undefined
+  const tunnels = new TunnelSightings((sighting) => { logger.warn(tunnelNotice(config, sighting, passwordRequired())) }, now)
   return {
     policy: {
       config,
@@ -232,11 +253,16 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
       basicAuth,
       accounts,
       recorder: createAccessRecorder(log, logger, now),
-      consumedCookies: accounts === undefined ? [] : [accounts.cookie]
+      consumedCookies: accounts === undefined ? [] : [accounts.cookie],
+      tunnels,
+      tunnelAdvice: tunnelForbiddenAdvice(config, passwordRequired())
     },
     whitelist: () => whitelist?.current ?? none,
     whitelistAddTo: () => addTo,
     dockerHosts: docker.rules.map((r) => r.entry),
+    whitelistEntries: () => entries,
+    passwordRequired,
+    tunnels,
     lines: [...(compiled === undefined ? [] : [`Whitelist: ${describeWhitelist(compiled)}.`]), ...docker.lines],
     warnings: basicAuth === undefined ? [] : basicAuthWarnings(config, basicAuth.checker)
   }

@@ -30,6 +30,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { flag: 'listen', key: 'listen', arg: '[true|false]', negatable: true, description: 'accept connections from other devices, binding listenAddress (config: listen)' },
   { flag: 'listenAddressIPv4', key: 'listenAddress.ipv4', arg: '<address>', description: 'IPv4 address to bind when listening (config: listenAddress.ipv4)' },
   { flag: 'listenAddressIPv6', key: 'listenAddress.ipv6', arg: '<address>', description: 'IPv6 address to bind when listening, brackets optional (config: listenAddress.ipv6)' },
+  { flag: 'qr', key: 'qrCode', arg: '[true|false|auto]', negatable: true, description: 'draw a QR code of the first LAN address at start; auto: only on a terminal (config: qrCode)' },
   { flag: 'enableIPv4', key: 'protocol.ipv4', arg: '[true|false|auto]', negatable: true, description: 'listen on IPv4 (config: protocol.ipv4)' },
   { flag: 'enableIPv6', key: 'protocol.ipv6', arg: '[true|false|auto]', negatable: true, description: 'listen on IPv6 (config: protocol.ipv6)' },
   { flag: 'whitelist', key: 'whitelistMode', arg: '[true|false]', negatable: true, description: 'enforce the IP whitelist (config: whitelistMode)' },
@@ -140,10 +141,11 @@ export function parsedFlags (command: Command): ParsedFlags {
  * Loads the config the server would use with these flags, in this folder and environment: every
  * sub-command reads the same configuration as the server.
  */
-export function loadWithFlags (parsed: ParsedFlags, io: { cwd: string, env: Readonly<Record<string, string | undefined>> }): LoadedConfig {
+export function loadWithFlags (parsed: ParsedFlags, io: { cwd: string, env: Readonly<Record<string, string | undefined>> }, readOnly = false): LoadedConfig {
   return loadConfig({
     cwd: io.cwd,
     env: io.env,
+    readOnly,
     flags: parsed.flags,
     ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
   })

@@ -11,6 +11,7 @@ import { openDataRoot } from '../data/data-root.js'
 import { TVS_ERR_SECURITY_UNPROTECTED } from '../errors.js'
 import { createConsoleLogger } from '../log/console.js'
 import { build } from '../server/build.js'
+import type { HealthReport } from '../server/health.js'
 import { planListen } from '../server/listen-plan.js'
 import type { Interfaces } from '../server/listen-plan.js'
 import { Lifecycle } from '../server/lifecycle.js'
@@ -21,7 +22,9 @@ import { setUpAccess } from './access.js'
 import { openAccounts, withoutPassword } from './accounts.js'
 import { openTls } from '../server/tls.js'
 import { banner, lanNetworks } from './banner.js'
-import { loadWithFlags } from './program.js'
+import { interfaceHint, readInterfaces } from './interface-table.js'
+import { drawQrCode } from './qr-code.js'
+import { loadWithFlags, VERSION } from './program.js'
 import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
@@ -30,7 +33,8 @@ export type Stdin = NodeJS.ReadableStream & { isTTY?: boolean, setRawMode?: (raw
 
 export interface Io {
   stdin: Stdin
-  stdout: { write (text: string): unknown }
+  /** `isTTY`: standard output is a terminal (the QR code is drawn there by default). */
+  stdout: { write (text: string): unknown, isTTY?: boolean }
   stderr: { write (text: string): unknown }
   env: Readonly<Record<string, string | undefined>>
   cwd: string
@@ -79,7 +83,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   const lifecycle = new Lifecycle()
   lifecycle.onClose(() => { dataRoot.release() })
   try {
-    const interfaces = io.interfaces()
+    // Android (Termux) refuses to list interfaces: a hint, never a crash (issue 15).
+    const { interfaces, error: interfaceError } = readInterfaces(io.interfaces)
     const bindings = planListen(config, interfaces)
     const accounts = config.enableUserAccounts
       ? await openAccounts({ config, dataRoot: dataRoot.path, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning }, lifecycle, logger, now: Date.now })
@@ -127,10 +132,22 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
 
     const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
-    const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy })
+    let addresses: readonly BoundAddress[] = []
+    const health = (): HealthReport => ({
+      service: 'tavern-server',
+      version: VERSION,
+      pid: io.pid,
+      configPath: config.configPath,
+      baseDir: config.baseDir,
+      addresses: addresses.map((a) => ({ family: a.family, host: a.host, port: a.port })),
+      tls: tls !== undefined,
+      tunnels: access.tunnels.list()
+    })
+    const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy, health })
     const started = await start(app, servers, bindings, config.port)
     // Port 0 chose a port: the session cookie's name carries it.
     access.policy.accounts?.cookie.setPort((started.addresses[0] as BoundAddress).port)
+    addresses = started.addresses
     tls?.activate(servers, lifecycle)
     const running: RunningServer = {
       addresses: started.addresses,
@@ -148,11 +165,14 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       config,
       addresses: started.addresses,
       interfaces,
+      interfaceProblem: interfaceError === undefined ? undefined : interfaceHint(interfaceError, (started.addresses[0] as BoundAddress).port, tls !== undefined),
       whitelist: access.whitelist(),
       whitelistAddTo: access.whitelistAddTo(),
+      whitelistEntries: access.whitelistEntries(),
       dockerHosts: access.dockerHosts,
-      passwordRequired: (access.policy.basicAuth !== undefined && !access.policy.basicAuth.checker.disabled) || access.policy.accounts !== undefined,
-      tls: tls !== undefined
+      passwordRequired: access.passwordRequired(),
+      tls: tls !== undefined,
+      qrCode: drawQrCode(config.qrCode, io.stdout.isTTY === true)
     }))
     return running
   } catch (error) {

@@ -17,6 +17,8 @@ export interface Config {
   readonly port: number
   readonly protocol: { readonly ipv4: boolean | 'auto', readonly ipv6: boolean | 'auto' }
   readonly listenAddress: { readonly ipv4: string, readonly ipv6: string }
+  /** Draw a QR code of the first LAN address at start: 'auto' only on a terminal. */
+  readonly qrCode: boolean | 'auto'
   readonly whitelistMode: boolean
   readonly whitelist: readonly string[]
   readonly enableForwardedWhitelist: boolean
@@ -88,6 +90,7 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
     port: flat.port,
     protocol: { ipv4: flat['protocol.ipv4'], ipv6: flat['protocol.ipv6'] },
     listenAddress: { ipv4: flat['listenAddress.ipv4'], ipv6: flat['listenAddress.ipv6'] },
+    qrCode: flat.qrCode,
     whitelistMode: flat.whitelistMode,
     whitelist: flat.whitelist,
     enableForwardedWhitelist: flat.enableForwardedWhitelist,

@@ -32,6 +32,8 @@ export interface LoadOptions {
   /** --configPath, when given; it must then exist. */
   configPath?: string
   defaultsFile?: string
+  /** Read only: a missing config.yaml is not created, the defaults are used in memory (doctor). */
+  readOnly?: boolean
 }
 
 export interface LoadedConfig {
@@ -66,7 +68,7 @@ function readText (file: string): string {
 }
 
 /** Reads the user's config file, creating it from the defaults (comments kept) on first start. */
-function openUserFile (configPath: string, explicit: boolean, defaultsText: string, notices: string[]): string {
+function openUserFile (configPath: string, explicit: boolean, defaultsText: string, notices: string[], readOnly: boolean): string | undefined {
   try {
     return readFileSync(configPath, 'utf8')
   } catch (error) {
@@ -74,6 +76,10 @@ function openUserFile (configPath: string, explicit: boolean, defaultsText: stri
       throw new TVS_ERR_CONFIG_READ(configPath, errorReason(error), { cause: error })
     }
     if (explicit) throw new TVS_ERR_CONFIG_NOT_FOUND(configPath, { cause: error })
+  }
+  if (readOnly) {
+    notices.push(`There is no ${configPath} yet: the server creates it with the default values when it first starts. Until then, the defaults apply.`)
+    return undefined
   }
   try {
     writeFileSync(configPath, defaultsText, { flag: 'wx' })
@@ -150,9 +156,10 @@ export function loadConfig (options: LoadOptions): LoadedConfig {
   const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
   const defaultsText = readText(defaultsFile)
   const defaults = parseYamlFile(defaultsText, defaultsFile)
-  const files = envOnly === undefined
-    ? [[defaults, false], [parseYamlFile(openUserFile(configPath, explicit, defaultsText, notices), configPath), true]] as const
-    : [[defaults, false]] as const
+  const userText = envOnly === undefined ? openUserFile(configPath, explicit, defaultsText, notices, options.readOnly === true) : undefined
+  const files = userText === undefined
+    ? [[defaults, false]] as const
+    : [[defaults, false], [parseYamlFile(userText, configPath), true]] as const
 
   const candidates = new Map<KeyPath, Candidate[]>()
   const offer = (key: KeyPath, candidate: Candidate): void => {

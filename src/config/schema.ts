@@ -12,6 +12,7 @@ export const KEYS = {
   'protocol.ipv6': t.protocol,
   'listenAddress.ipv4': t.ipv4Address,
   'listenAddress.ipv6': t.ipv6Address,
+  qrCode: t.protocol,
   whitelistMode: t.boolean,
   whitelist: t.textList,
   enableForwardedWhitelist: t.boolean,

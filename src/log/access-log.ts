@@ -11,7 +11,7 @@ import { createWriteStream, mkdirSync, openSync } from 'node:fs'
 import type { WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 
-export type Decision = 'allowed' | 'forbidden' | 'host-rejected' | 'bad-request' | 'auth-required' | 'unauthorized' | 'rate-limited' | 'busy'
+export type Decision = 'allowed' | 'forbidden' | 'tunnel-forbidden' | 'host-rejected' | 'bad-request' | 'auth-required' | 'unauthorized' | 'rate-limited' | 'busy'
 
 export interface AccessRecord {
   time: Date

@@ -8,6 +8,8 @@ import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { accountRoutes } from './account-routes.js'
 import { errorPage } from './error-page.js'
+import { healthRoute } from './health.js'
+import type { HealthReport } from './health.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
@@ -20,6 +22,8 @@ export interface BuildOptions {
   /** Supplies the Node server(s); see ServerSet. */
   serverFactory?: FastifyServerFactory
   policy: SecurityPolicy
+  /** What `GET /healthz` says in JSON to this computer (see health.ts); undefined: `ok` only. */
+  health?: () => HealthReport
 }
 
 export const ROBOTS_TXT = 'User-agent: *\nDisallow: /\n'
@@ -43,7 +47,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
 
   registerSecurityPolicy(app, options.policy)
-  app.get(HEALTH_PATH, async () => 'ok\n')
+  app.get(HEALTH_PATH, healthRoute(options.health))
   // Every "nothing here" in the same words: a missing file of the static folder, a path under
   // /_tavern/ that does not exist, anything the home page does not have.
   app.setNotFoundHandler((request, reply) => {

@@ -17,6 +17,8 @@ import type { HostGuard } from '../access/host-guard.js'
 import { parseAddress } from '../access/ip-address.js'
 import type { Address } from '../access/ip-address.js'
 import type { RuleSource } from '../access/ip-rules.js'
+import { isLoopback, tunnelMarks, tunnelRule } from '../access/tunnel-marks.js'
+import type { TunnelSighting } from '../access/tunnel-marks.js'
 import type { FailureLimiter } from '../access/failure-limiter.js'
 import type { IpMatcher } from '../access/ip-rules.js'
 import type { Config } from '../config/config.js'
@@ -25,6 +27,7 @@ import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder, RequestFacts } from '../log/access-recorder.js'
 import { accountGate } from './account-gate.js'
 import type { AccountService } from './account-gate.js'
+import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
 import type { CookieName } from './upstream-headers.js'
 
@@ -36,6 +39,8 @@ declare module 'fastify' {
     admittedBy: RuleSource | undefined
     /** The authenticated user name, if the request authenticated. */
     user: string | undefined
+    /** Set when a tunnel or proxy on this computer relayed the request (tunnel-marks.ts). */
+    tunnel: TunnelSighting | undefined
   }
 }
 
@@ -72,6 +77,13 @@ export interface SecurityPolicy {
    * session cookie's name follows the port the server got (port 0 picks one at listen).
    */
   consumedCookies: readonly CookieName[]
+  /** Remembers the tunnels that relayed requests (for the console and doctor). */
+  tunnels: TunnelSightings
+  /**
+   * The end of the Forbidden message for a relayed request whose visitor is unknown: what to
+   * change so that such visitors can get in (a password with satisfy: any).
+   */
+  tunnelAdvice: string
 }
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
@@ -83,6 +95,8 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDone
  */
 interface Connection {
   readonly peer: Peer
+  /** A loopback peer: its requests may have been relayed by a tunnel on this computer. */
+  readonly loopback: boolean
   /** The last Host header the guard allowed on this connection. */
   host: string | undefined
   /** The whitelist that admitted the peer itself, and the rule (a reload makes a new whitelist). */
@@ -150,6 +164,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.decorateRequest('client', null as unknown as ClientAddress)
   app.decorateRequest('admittedBy', undefined)
   app.decorateRequest('user', undefined)
+  app.decorateRequest('tunnel', undefined)
 
   const deny: Deny = (request, reply, status, reason, message, consoleLine, user) => {
     recorder.refused(facts(request, user), status, reason, consoleLine)
@@ -174,7 +189,8 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         return undefined
       }
       // Node writes the peer as an IP address, which always parses.
-      connection = { peer: resolver.peer(parseAddress(address) as Address), host: undefined, admittedBy: undefined, recorded: false, login: undefined }
+      const parsed = parseAddress(address) as Address
+      connection = { peer: resolver.peer(parsed), loopback: isLoopback(parsed), host: undefined, admittedBy: undefined, recorded: false, login: undefined }
       socket[CONNECTION] = connection
     }
     try {
@@ -230,6 +246,23 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     return deny(request, reply, 403, 'forbidden', message, message)
   }
 
+  // 2, for a request a tunnel or proxy on this computer relayed (issue 15): the loopback peer is
+  //    not the visitor. Judged by the visitor's own address when a trusted proxy resolved it;
+  //    otherwise nothing on the whitelist can admit it, and only a password (satisfy: any) can.
+  const tunnelWhitelisted = (rules: IpMatcher, advice: string, tunnel: TunnelSighting, request: FastifyRequest, reply: FastifyReply): boolean => {
+    const rule = tunnelRule(tunnel, request.client, rules, config.enableForwardedWhitelist)
+    if (rule !== undefined) {
+      request.admittedBy = rule
+      return true
+    }
+    if (passwordCanAdmit) return true
+    const { client } = request
+    const message = tunnel.origin === undefined
+      ? `Forbidden: Connection attempt from ${client.ip} through ${tunnel.tunnel} on the server (${tunnel.mark}), which does not say who is connecting. ${policy.tunnelAdvice}`
+      : `Forbidden: Connection attempt from ${client.peer} (forwarded from ${client.ip}) through ${tunnel.tunnel}. If you are attempting to connect, ${advice}.`
+    return deny(request, reply, 403, tunnel.origin === undefined ? 'tunnel-forbidden' : 'forbidden', message, message)
+  }
+
   // 3 and 4. Rate limit, then HTTP Basic (RFC 7617): see basicAuthCheck.
   const authenticate = basicAuth === undefined ? undefined : basicAuthCheck(basicAuth, recorder, deny, needsAuth)
   // 4b. User accounts: the session of the request, or the account of per-user Basic auth (see
@@ -250,7 +283,14 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
-    if (whitelist !== undefined && !whitelisted(whitelist.current, whitelist.advice, request, reply, connection)) return
+    const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.raw.rawHeaders, request.client) : undefined
+    if (tunnel !== undefined) {
+      request.tunnel = tunnel
+      policy.tunnels.seen(tunnel)
+    }
+    if (whitelist !== undefined && !(tunnel === undefined
+      ? whitelisted(whitelist.current, whitelist.advice, request, reply, connection)
+      : tunnelWhitelisted(whitelist.current, whitelist.advice, tunnel, request, reply))) return
     if (authenticate !== undefined) {
       const passed = authenticate(request, reply, connection)
       if (passed !== true) {

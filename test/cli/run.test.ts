@@ -41,7 +41,7 @@ t.test('a mistyped command or flag gets a suggestion, and exit code 2', async (t
   const cases: Array<[string[], string]> = [
     [['check-acess', '1.2.3.4'], "error: unknown command 'check-acess'. Did you mean check-access?"],
     [['hash-pasword'], "error: unknown command 'hash-pasword'. Did you mean hash-password?"],
-    [['frobnicate'], "error: unknown command 'frobnicate'. The commands are config, check-access, hash-password, cert, service, users; `tavern-server --help` says what each does."],
+    [['frobnicate'], "error: unknown command 'frobnicate'. The commands are config, check-access, doctor, hash-password, cert, service, users; `tavern-server --help` says what each does."],
     [['--whitelistMode', 'false'], "error: unknown option '--whitelistMode'. Did you mean --whitelist? (it sets whitelistMode)"],
     [['--whitelistmode=false'], "error: unknown option '--whitelistmode'. Did you mean --whitelist? (it sets whitelistMode)"],
     [['--ssl.enabled'], "error: unknown option '--ssl.enabled'. Did you mean --ssl? (it sets ssl.enabled)"],
@@ -111,6 +111,7 @@ t.test('starts with defaults and stops cleanly', async (t) => {
     `Whitelist: 2 entries from the whitelist key in ${join(dir, 'config.yaml')}.`,
     `tavern-server is listening on IPv4: 127.0.0.1:${port}`,
     `Only this computer can connect (listen is false). To connect from a phone or another computer, set listen: true in ${join(dir, 'config.yaml')}, or start with --listen.`,
+    `Exposure: this computer only (127.0.0.1:${port}); plain HTTP; IP whitelist (2 entries), Host check; other devices cannot connect (listen is false).`,
     `Go to: http://127.0.0.1:${port}/`,
     ''
   ].join('\n'))
@@ -171,13 +172,13 @@ t.test('an invalid whitelist entry refuses start-up naming it', async (t) => {
 t.test('an unexpected error says to report it, and shows the stack with --debug', async (t) => {
   const dir = t.testdir({})
   const io = captureIo(dir)
-  io.interfaces = () => { throw new Error('interfaces exploded') }
+  io.hostname = () => { throw new Error('hostname exploded') }
   t.same(await runCli(['--port', '0'], io), { kind: 'exit', code: 1 })
-  t.match(io.err(), 'Unexpected error: interfaces exploded\nRun again with --debug')
+  t.match(io.err(), 'Unexpected error: hostname exploded\nRun again with --debug')
   const debug = captureIo(dir)
-  debug.interfaces = () => { throw new Error('interfaces exploded') }
+  debug.hostname = () => { throw new Error('hostname exploded') }
   t.same(await runCli(['--port', '0', '--debug'], debug), { kind: 'exit', code: 1 })
-  t.match(debug.err(), /Unexpected error: interfaces exploded\nError: interfaces exploded\n\s+at /)
+  t.match(debug.err(), /Unexpected error: hostname exploded\nError: hostname exploded\n\s+at /)
 })
 
 t.test('notices go to stdout and warnings to stderr', async (t) => {

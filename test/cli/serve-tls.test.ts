@@ -13,7 +13,7 @@ t.test('with --ssl the server speaks HTTPS and says so', async (t) => {
   if (outcome.kind !== 'serving') throw new Error(io.err())
   t.teardown(() => outcome.server.close())
   const port = outcome.server.addresses[0]!.port
-  t.match(io.out(), new RegExp(`\nHTTPS certificate .*\ntavern-server is listening on IPv4: 127\\.0\\.0\\.1:${port}\nOnly this computer can connect .*\nGo to: https://127\\.0\\.0\\.1:${port}/\n$`))
+  t.match(io.out(), new RegExp(`\nHTTPS certificate .*\ntavern-server is listening on IPv4: 127\\.0\\.0\\.1:${port}\nOnly this computer can connect .*\nExposure: this computer only \\(127\\.0\\.0\\.1:${port}\\); HTTPS; .*\nGo to: https://127\\.0\\.0\\.1:${port}/\n$`))
   t.equal((await httpsGet(`https://127.0.0.1:${port}/healthz`, { ca: ca.cert })).serial, leaf.serial)
 })
 

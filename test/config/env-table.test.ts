@@ -54,7 +54,7 @@ function another (key: KeyPath, current: unknown): string {
   if (typeof current === 'boolean') return String(!current)
   if (typeof current === 'number') return String(type.check(current + 1) === undefined ? current - 1 : current + 1)
   if (Array.isArray(current)) return '10.0.0.0/8, fd00::/8'
-  const candidates = ['auto', 'any', 'debug', '127.0.0.2', '::2', 'http://127.0.0.1:9/', '/srv/elsewhere', 'someone']
+  const candidates = ['auto', 'any', 'debug', '127.0.0.2', '::2', 'http://127.0.0.1:9/', '/srv/elsewhere', 'someone', 'false']
   const found = candidates.find((c) => type.check(type.fromText(c)) !== undefined && type.check(type.fromText(c)) !== current)
   if (found === undefined) throw new Error(`no sample value for ${key}`)
   return found

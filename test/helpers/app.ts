@@ -48,6 +48,8 @@ export interface TestAppOptions {
   hashCost?: number
   /** Called with the accounts before the app is built (to add some). */
   prepare?: (accounts: OpenedAccounts) => Promise<void>
+  /** What /healthz says in JSON to this computer. */
+  health?: () => Record<string, unknown>
 }
 
 export async function testApp (t: Test, overrides: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -85,6 +87,7 @@ export async function testApp (t: Test, overrides: Record<string, unknown> = {},
     config,
     logger,
     policy: access.policy,
+    ...(options.health === undefined ? {} : { health: options.health }),
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
   t.teardown(() => app.close())

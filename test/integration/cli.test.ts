@@ -27,6 +27,7 @@ t.test('first start in an empty folder: defaults, 127.0.0.1:8000, config.yaml wi
     `Whitelist: 2 entries from the whitelist key in ${join(dir, 'config.yaml')}.`,
     'tavern-server is listening on IPv4: 127.0.0.1:8000',
     `Only this computer can connect (listen is false). To connect from a phone or another computer, set listen: true in ${join(dir, 'config.yaml')}, or start with --listen.`,
+    'Exposure: this computer only (127.0.0.1:8000); plain HTTP; IP whitelist (2 entries), Host check; other devices cannot connect (listen is false).',
     'Go to: http://127.0.0.1:8000/',
     ''
   ].join('\n'))

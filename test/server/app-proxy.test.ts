@@ -77,7 +77,9 @@ t.test('a request goes to the app with its method, path and query; the answer co
 
 t.test('what the gate consumed and what a client could forge stays at the gate; the gate says who logged in', async (t) => {
   const upstream = await startUpstream(t)
-  const { origin } = await gate(t, upstream.url)
+  // Forwarded headers from a loopback peer that is no trusted proxy make a relayed request (issue
+  // 15), which no whitelist entry admits: with satisfy: any, its password lets it in.
+  const { origin } = await gate(t, upstream.url, { satisfy: 'any' })
   const answer = await request(`${origin}/echo`, {
     localAddress: '127.0.0.2',
     headers: {
@@ -117,7 +119,7 @@ t.test('what the gate consumed and what a client could forge stays at the gate; 
 
 t.test('forwardClientAddress: the app is told the client address', async (t) => {
   const upstream = await startUpstream(t)
-  const { origin } = await gate(t, upstream.url, { app: { forwardClientAddress: true } })
+  const { origin } = await gate(t, upstream.url, { satisfy: 'any', app: { forwardClientAddress: true } })
   const echo = JSON.parse((await request(`${origin}/echo`, { localAddress: '127.0.0.3', headers: { authorization: ALICE, 'x-forwarded-for': '10.0.0.1' } })).body) as Echo
   t.same(header(echo, 'x-forwarded-for'), ['127.0.0.3'])
   t.same(header(echo, 'x-real-ip'), ['127.0.0.3'])

@@ -34,10 +34,15 @@ t.test('browsers get the Forbidden text as an escaped HTML page', async (t) => {
 })
 
 t.test('a spoofed X-Forwarded-For from an untrusted peer changes nothing', async (t) => {
-  const { app } = await testApp(t)
-  const refused = await app.inject({ url: '/healthz', remoteAddress: '127.0.0.2', headers: { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' } })
+  const { app } = await testApp(t, { whitelist: ['127.0.0.1', '10.0.0.1'] })
+  const refused = await app.inject({ url: '/healthz', remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '10.0.0.1', 'x-real-ip': '10.0.0.1' } })
   t.equal(refused.statusCode, 403)
-  t.match(refused.body, 'Connection attempt from 127.0.0.2.')
+  t.match(refused.body, 'Connection attempt from 10.0.0.2.')
+  // From a loopback peer outside trustedProxies, the header is no address either, and the request
+  // is not this computer's: a relay it is (issue 15).
+  const relayed = await app.inject({ url: '/healthz', remoteAddress: '127.0.0.2', headers: { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' } })
+  t.equal(relayed.statusCode, 403)
+  t.match(relayed.body, 'Connection attempt from 127.0.0.2 through a proxy or tunnel on the server (X-Forwarded-For)')
 })
 
 t.test('a trusted proxy\'s forwarded client must be admitted too', async (t) => {
@@ -138,4 +143,16 @@ t.test('a failing access log is reported once and never stops the server', async
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
   await lifecycle.close() // every pending write has failed by the time the log is closed
   t.equal(err().split('\n').filter((l) => l.startsWith('Cannot write the access log /dev/full: ENOSPC')).length, 1)
+})
+
+t.test('a tunnel that names its visitor: the visitor\'s whitelist entry admits it, the loopback one never does', async (t) => {
+  const headers = { 'cf-ray': '8a1b-AMS', 'x-forwarded-for': '203.0.113.7' }
+  const { app } = await testApp(t, { whitelist: ['127.0.0.1', '203.0.113.0/24'] })
+  const admitted = await app.inject({ url: '/', remoteAddress: '127.0.0.1', headers })
+  t.equal(admitted.statusCode, 200)
+  t.match(admitted.body, /Admitted by the whitelist entry <code>203\.0\.113\.0\/24<\/code>/)
+  const { app: peerOnly } = await testApp(t, { whitelist: ['127.0.0.1'], enableForwardedWhitelist: false })
+  const refused = await peerOnly.inject({ url: '/', remoteAddress: '127.0.0.1', headers })
+  t.equal(refused.statusCode, 403, 'not even with enableForwardedWhitelist: false')
+  t.match(refused.body, 'Forbidden: Connection attempt from 127.0.0.1 (forwarded from 203.0.113.7) through Cloudflare Tunnel. If you are attempting to connect,')
 })

@@ -10,6 +10,7 @@ import { commandLine } from '../../invocation.js'
 import type { Interfaces } from '../../server/listen-plan.js'
 import { formatDate } from '../../server/tls-pair.js'
 import { loadWithFlags, parsedFlags } from '../program.js'
+import { readInterfaces } from '../interface-table.js'
 import type { CommandContext } from './index.js'
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/
@@ -57,7 +58,11 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
       if (existing.length > 0 && options.force !== true) {
         throw new TVS_ERR_TLS_CERT_EXISTS(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}`, commandLine('cert'))
       }
-      const { commonName, names } = certificateNames(io.hostname(), io.interfaces())
+      const table = readInterfaces(io.interfaces)
+      if (table.error !== undefined) {
+        io.stderr.write(`Cannot list this computer's network addresses (${table.error}), so the certificate covers its names only: open it by name (${io.hostname()}.local) on other devices, or give this computer's address with a certificate of your own.\n`)
+      }
+      const { commonName, names } = certificateNames(io.hostname(), table.interfaces)
       // Loaded here only, so the server itself never loads the certificate generator, nor the
       // atomic writer (and the exit handlers it installs).
       const [{ makeSelfSigned }, { default: writeFileAtomic }] = await Promise.all([import('../../server/tls-self-signed.js'), import('write-file-atomic')])

@@ -7,6 +7,7 @@ import type { Io, RunningServer } from '../serve.js'
 import { registerCert } from './cert.js'
 import { registerCheckAccess } from './check-access.js'
 import { registerConfig } from './config.js'
+import { registerDoctor } from './doctor.js'
 import { registerHashPassword } from './hash-password.js'
 import { registerService } from './service.js'
 import { registerUsers } from './users.js'
@@ -21,4 +22,4 @@ export interface CommandContext {
 
 export type RegisterCommand = (program: Command, context: CommandContext) => void
 
-export const COMMANDS: readonly RegisterCommand[] = [registerConfig, registerCheckAccess, registerHashPassword, registerCert, registerService, registerUsers]
+export const COMMANDS: readonly RegisterCommand[] = [registerConfig, registerCheckAccess, registerDoctor, registerHashPassword, registerCert, registerService, registerUsers]
