@@ -248,10 +248,11 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       return true
     }
     const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
-    // A client the proxy does not name (Forwarded: for=unknown) is at no address on the list.
-    const rule = client.forwarded && !config.enableForwardedWhitelist
-      ? rules.matchParsed(client.parsedPeer)
-      : client.hidden ? undefined : rules.matchParsed(client.parsed)
+    // A client the proxy does not name (Forwarded: for=unknown) is at no address on the list,
+    // and the proxy's own entry is no reason to admit it either.
+    const rule = client.hidden
+      ? undefined
+      : client.forwarded && !config.enableForwardedWhitelist ? rules.matchParsed(client.parsedPeer) : rules.matchParsed(client.parsed)
     if (rule !== undefined && proxyOk) {
       request.admittedBy = rule
       if (!client.forwarded) connection.admittedBy = { rules, rule }

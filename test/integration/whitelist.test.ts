@@ -74,6 +74,8 @@ t.test('a request with more header lines than Node keeps is refused before any c
   }
   await cli.waitForErr(/Request Header Fields Too Large: more than 1000 header lines from 127\.0\.0\.1; refused before any check\./)
   t.match(await raw(cli.port, piledUp(999, '')), /^HTTP\/1\.1 431 /, 'any request, forwarded or not')
+  const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+  t.match(await raw(cli.port, piledUp(999, 'X-Forwarded-For: 127.0.0.9', upgrade)), /^HTTP\/1\.1 431 /, 'a WebSocket upgrade too')
 })
 
 t.test('with satisfy: any, piled-up header lines cannot skip the password, and neither can a hidden client', async (t) => {
