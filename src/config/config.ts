@@ -28,6 +28,7 @@ export interface Config {
     readonly xRealIp: boolean
     readonly xForwardedFor: boolean
     readonly cfConnectingIp: boolean
+    readonly forwarded: boolean
   }
   readonly hostWhitelist: { readonly enabled: boolean, readonly hosts: readonly string[] }
   readonly basicAuthMode: boolean
@@ -99,7 +100,8 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
     forwardedHeaders: {
       xRealIp: flat['forwardedHeaders.xRealIp'],
       xForwardedFor: flat['forwardedHeaders.xForwardedFor'],
-      cfConnectingIp: flat['forwardedHeaders.cfConnectingIp']
+      cfConnectingIp: flat['forwardedHeaders.cfConnectingIp'],
+      forwarded: flat['forwardedHeaders.forwarded']
     },
     hostWhitelist: { enabled: flat['hostWhitelist.enabled'], hosts: flat['hostWhitelist.hosts'] },
     basicAuthMode: flat.basicAuthMode,

@@ -21,6 +21,7 @@ export const KEYS = {
   'forwardedHeaders.xRealIp': t.boolean,
   'forwardedHeaders.xForwardedFor': t.boolean,
   'forwardedHeaders.cfConnectingIp': t.boolean,
+  'forwardedHeaders.forwarded': t.boolean,
   'hostWhitelist.enabled': t.boolean,
   'hostWhitelist.hosts': t.textList,
   basicAuthMode: t.boolean,

@@ -8,6 +8,20 @@ import type { Duplex } from 'node:stream'
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
 
+/** The most header lines a request may have; one more is a 431 (see headersCut). */
+export const MAX_HEADER_LINES = 1000
+
+/**
+ * Whether Node cut the request's header lines short. Past `maxHeadersCount` it drops the rest
+ * without a word (`headers` keeps the first ones; `rawHeaders` stops growing once it reaches the
+ * limit), so a forwarded header a proxy appended after a client's many lines would be gone. The
+ * servers take one line more than MAX_HEADER_LINES: a request that reaches that many was cut, or
+ * would have been at the next line.
+ */
+export function headersCut (rawHeaders: readonly string[]): boolean {
+  return rawHeaders.length > MAX_HEADER_LINES * 2
+}
+
 /** Fastify's keep-alive timeout, which it sets only on servers it makes itself. */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 
@@ -29,6 +43,9 @@ export class ServerSet {
   #make (handler: RequestHandler): Server {
     const server = this.create(handler)
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+    // Set, not left to Node's default (1000 lines, not the 2000 its documentation says), so that
+    // headersCut knows where Node stops.
+    server.maxHeadersCount = MAX_HEADER_LINES + 1
     return server
   }
 

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net'
 import { VerifierBusy } from '../access/basic-auth.js'
 import type { BasicAuthChecker } from '../access/basic-auth.js'
 import { parseBasic } from '../access/basic-credentials.js'
-import { BadForwardedHeader } from '../access/client-address.js'
+import { BadForwardedHeader, DisagreeingForwardedHeaders } from '../access/client-address.js'
 import type { ClientAddress, ClientAddressResolver, Peer } from '../access/client-address.js'
 import { hostName } from '../access/host-guard.js'
 import type { HostGuard } from '../access/host-guard.js'
@@ -29,6 +29,7 @@ import { accountGate } from './account-gate.js'
 import type { AccountService } from './account-gate.js'
 import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
+import { headersCut, MAX_HEADER_LINES } from './node-servers.js'
 import type { CookieName } from './upstream-headers.js'
 
 declare module 'fastify' {
@@ -193,12 +194,27 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       connection = { peer: resolver.peer(parsed), loopback: isLoopback(parsed), host: undefined, admittedBy: undefined, recorded: false, login: undefined }
       socket[CONNECTION] = connection
     }
+    // Node keeps the first header lines only and drops the rest without a word: what is left may
+    // miss the forwarded header a proxy appended after the client's own lines (Go proxies sort
+    // them by name). A request cut short is never judged on what remains (node-servers.ts).
+    if (headersCut(request.raw.rawHeaders)) {
+      request.client = connection.peer.direct
+      deny(request, reply, 431, 'bad-request',
+        `Request Header Fields Too Large: more than ${MAX_HEADER_LINES} header lines. Send fewer headers.`,
+        `Request Header Fields Too Large: more than ${MAX_HEADER_LINES} header lines from ${request.client.ip}; refused before any check.`)
+      return undefined
+    }
     try {
       request.client = resolver.resolve(connection.peer, request.headers)
     } catch (error) {
+      request.client = connection.peer.direct
+      if (error instanceof DisagreeingForwardedHeaders) {
+        const message = `Bad Request: ${error.message}. A proxy that sets one of them passes the other on as the client wrote it: turn off the headers your proxy does not set, in forwardedHeaders in ${config.configPath}.`
+        deny(request, reply, 400, 'bad-request', message, message)
+        return undefined
+      }
       /* c8 ignore next -- resolve() throws nothing else; anything else is a bug for Fastify's 500 */
       if (!(error instanceof BadForwardedHeader)) throw error
-      request.client = connection.peer.direct
       const message = `Bad Request: ${error.message}.`
       deny(request, reply, 400, 'bad-request', message, message)
       return undefined
@@ -232,16 +248,18 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       return true
     }
     const proxyOk = !client.forwarded || !config.enableForwardedWhitelist || rules.matchParsed(client.parsedPeer) !== undefined
-    const rule = client.forwarded && !config.enableForwardedWhitelist
-      ? rules.matchParsed(client.parsedPeer)
-      : rules.matchParsed(client.parsed)
+    // A client the proxy does not name (Forwarded: for=unknown) is at no address on the list,
+    // and the proxy's own entry is no reason to admit it either.
+    const rule = client.hidden
+      ? undefined
+      : client.forwarded && !config.enableForwardedWhitelist ? rules.matchParsed(client.parsedPeer) : rules.matchParsed(client.parsed)
     if (rule !== undefined && proxyOk) {
       request.admittedBy = rule
       if (!client.forwarded) connection.admittedBy = { rules, rule }
       return true
     }
     if (passwordCanAdmit) return true
-    const details = client.forwarded ? `${client.peer} (forwarded from ${client.ip})` : client.ip
+    const details = client.forwarded ? `${client.peer} (forwarded from ${client.hidden ? 'a client the proxy does not name' : client.ip})` : client.ip
     const message = `Forbidden: Connection attempt from ${details}. If you are attempting to connect, ${advice}.`
     return deny(request, reply, 403, 'forbidden', message, message)
   }

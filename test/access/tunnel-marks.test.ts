@@ -6,7 +6,7 @@ import { compileIpRules } from '../../src/access/ip-rules.js'
 import { isLoopback, tunnelMarks, tunnelRule } from '../../src/access/tunnel-marks.js'
 
 const list = (...entries: string[]) => compileIpRules(entries.map((entry) => ({ entry, source: entry })), 'list')
-const resolver = (trusted: string[], cfConnectingIp = false) => createClientAddressResolver(list(...trusted), { xRealIp: true, xForwardedFor: true, cfConnectingIp })
+const resolver = (trusted: string[], cfConnectingIp = false) => createClientAddressResolver(list(...trusted), { xRealIp: true, xForwardedFor: true, cfConnectingIp, forwarded: true })
 const address = (text: string) => parseAddress(text) as Address
 
 /** The sighting for a request from `peer` with `headers`, as the gate sees it. */

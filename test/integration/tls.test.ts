@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
 import t from 'tap'
 import { formatDate } from '../../src/server/tls-pair.js'
 import { BIN, runToExit, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
@@ -199,4 +200,16 @@ t.test('plain HTTP to the HTTPS port is told to use https://', async (t) => {
   t.equal(response.headers.location, `https://127.0.0.1:${cli.port}/chat`)
   t.equal(response.body, `This port speaks HTTPS only: use https://127.0.0.1:${cli.port}/chat instead.\n`)
   t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).status, 200, 'and HTTPS goes on working')
+  // More header lines than Node keeps: refused over HTTPS as over HTTP, before the whitelist.
+  const piled = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${'A: 1\r\n'.repeat(999)}X-Forwarded-For: 127.0.0.9\r\n\r\n`
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = tlsConnect({ port: cli.port, host: '127.0.0.1', ca: ca.cert, servername: 'localhost' }, () => socket.end(piled))
+    let text = ''
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    socket.on('end', () => resolve(text))
+    socket.on('error', reject)
+  })
+  t.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+  const plain = await request(`http://127.0.0.1:${cli.port}/chat`, { headers: { Host: `127.0.0.1:${cli.port}`, ...Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`a${i}`, '1'])) } })
+  t.equal(plain.status, 307, 'plain HTTP with as many lines is only redirected')
 })

@@ -55,6 +55,89 @@ t.test('forwarded headers: ignored from an untrusted peer, honoured from a trust
   t.equal(cli.child.exitCode, null, 'still running')
 })
 
+/** A request from 127.0.0.1 (a trusted proxy by default) with `junk` client lines before `last`. */
+const piledUp = (junk: number, last: string, extra = ''): string =>
+  `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extra}${'A: 1\r\n'.repeat(junk)}${last}\r\n\r\n`
+
+t.test('a request with more header lines than Node keeps is refused before any check, never judged on what is left', async (t) => {
+  // A Go proxy writes headers sorted by name: a client's many `A` lines before X-Forwarded-For.
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  for (const last of ['X-Forwarded-For: 127.0.0.9', 'X-Real-IP: 127.0.0.9']) {
+    t.match(await raw(cli.port, piledUp(997, last)), /^HTTP\/1\.1 403 Forbidden\r\n[^]*forwarded from 127\.0\.0\.9/, `1000 lines: all read, ${last} counts`)
+    for (const junk of [999, 2500]) {
+      const answer = await raw(cli.port, piledUp(junk, last))
+      t.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/, `${junk} junk lines, then ${last}`)
+      t.match(answer, 'Request Header Fields Too Large: more than 1000 header lines. Send fewer headers.')
+    }
+  }
+  await cli.waitForErr(/Request Header Fields Too Large: more than 1000 header lines from 127\.0\.0\.1; refused before any check\./)
+  t.match(await raw(cli.port, piledUp(999, '')), /^HTTP\/1\.1 431 /, 'any request, forwarded or not')
+  const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'
+  t.match(await raw(cli.port, piledUp(999, 'X-Forwarded-For: 127.0.0.9', upgrade)), /^HTTP\/1\.1 431 /, 'a WebSocket upgrade too')
+})
+
+t.test('with satisfy: any, piled-up header lines cannot skip the password, and neither can a hidden client', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\nsatisfy: any\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: s3cret\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const login = `Authorization: Basic ${Buffer.from('me:s3cret').toString('base64')}\r\n`
+  for (const last of ['X-Forwarded-For: 127.0.0.9', 'X-Real-IP: 127.0.0.9']) {
+    t.match(await raw(cli.port, piledUp(997, last)), /^HTTP\/1\.1 401 /, `${last} read: the password is asked for`)
+    for (const junk of [999, 2500]) t.match(await raw(cli.port, piledUp(junk, last)), /^HTTP\/1\.1 431 /, `${junk} junk lines, then ${last}`)
+    t.match(await raw(cli.port, piledUp(998, last, login)), /^HTTP\/1\.1 431 /, 'refused before the password is checked')
+  }
+  t.equal((await request(cli.url, { localAddress: '127.0.0.1', headers: { forwarded: 'for=unknown' } })).status, 401, 'a client the proxy does not name is not the proxy')
+  t.equal((await request(cli.url, { localAddress: '127.0.0.1', headers: { forwarded: 'for=unknown', authorization: `Basic ${Buffer.from('me:s3cret').toString('base64')}` } })).status, 200)
+})
+
+t.test('RFC 7239 Forwarded from a trusted proxy names the client; garbage is a 400', async (t) => {
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 127.0.0.2\n  - 10.0.0.0/8\n  - 2001:db8::/32\ntrustedProxies:\n  - 127.0.0.1\n  - 10.9.0.0/16\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const from = (forwarded: string | string[], localAddress = '127.0.0.1') => request(cli.url, { localAddress, headers: { Forwarded: forwarded } })
+  const admitted = async (forwarded: string | string[], client: string, what: string) => {
+    const answer = await from(forwarded)
+    t.equal(answer.status, 200, what)
+    t.match(answer.body, `connected from <strong>${client}</strong> (through the proxy at 127.0.0.1)`, what)
+  }
+  await admitted('for="127.0.0.2:4711"', '127.0.0.2', 'quoted, with a port')
+  await admitted('for="[2001:db8::1]:4711";proto=http', '2001:db8::1', 'IPv6 in brackets')
+  await admitted('for=127.0.0.9, for=10.1.2.3;by=10.9.0.1, for=10.9.0.1', '10.1.2.3', 'several hops, walked back through the trusted ones')
+  await admitted(['for=127.0.0.9', 'for=127.0.0.2'], '127.0.0.2', 'two header lines: the nearest hop')
+  const outside = await from('for="127.0.0.9:4711"')
+  t.equal(outside.status, 403)
+  t.match(outside.body, 'Connection attempt from 127.0.0.1 (forwarded from 127.0.0.9).')
+  for (const hidden of ['for=unknown', 'for="_hidden"', 'for=127.0.0.2, for=_hidden']) {
+    const answer = await from(hidden)
+    t.equal(answer.status, 403, `${hidden}: the proxy's own entry does not admit a client it does not name`)
+    t.match(answer.body, 'Connection attempt from 127.0.0.1 (forwarded from a client the proxy does not name).')
+  }
+  for (const garbage of ['for=nonsense', 'for="127.0.0.2', 'for=127.0.0.2;for=127.0.0.3', '']) {
+    const answer = await from(garbage)
+    t.equal(answer.status, 400, JSON.stringify(garbage))
+    t.equal(answer.body, 'Bad Request: The Forwarded header from the proxy is not a valid address list.\n')
+  }
+  t.equal((await from('for=127.0.0.1', '127.0.0.2')).status, 403, 'from a peer that is not a trusted proxy, ignored')
+  t.equal(cli.child.exitCode, null, 'still running')
+})
+
+t.test('forwarded headers that name different clients are a 400 that says which and what to change', async (t) => {
+  // nginx's common snippet sets X-Real-IP and passes on the client's own X-Forwarded-For.
+  const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 127.0.0.2\n' })
+  const cli = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { cli.child.kill() })
+  const answer = await request(cli.url, { localAddress: '127.0.0.1', headers: { 'x-real-ip': '127.0.0.9', 'x-forwarded-for': '127.0.0.2' } })
+  t.equal(answer.status, 400)
+  t.equal(answer.body, `Bad Request: The X-Forwarded-For and X-Real-IP headers from the proxy name different clients (127.0.0.2 and 127.0.0.9). A proxy that sets one of them passes the other on as the client wrote it: turn off the headers your proxy does not set, in forwardedHeaders in ${join(dir, 'config.yaml')}.\n`)
+  await cli.waitForErr(/name different clients \(127\.0\.0\.2 and 127\.0\.0\.9\)/)
+  const forwarded = await request(cli.url, { localAddress: '127.0.0.1', headers: { 'x-real-ip': '127.0.0.9', forwarded: 'for=127.0.0.2' } })
+  t.match(forwarded.body, 'The Forwarded and X-Real-IP headers from the proxy name different clients')
+  const agreeing = await request(cli.url, { localAddress: '127.0.0.1', headers: { 'x-real-ip': '127.0.0.2', 'x-forwarded-for': '127.0.0.9, 127.0.0.2', forwarded: 'for=127.0.0.2' } })
+  t.equal(agreeing.status, 200, 'headers that agree')
+})
+
 t.test('on one kept-alive connection, every request is checked: its Host, and a proxy\'s forwarded client', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\ntrustedProxies:\n  - 127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })

@@ -66,6 +66,15 @@ t.test('with enableForwardedWhitelist, the proxy itself must be admitted as well
   t.match(peerOnly.body, /Admitted by the whitelist entry <code>10\.0\.0\.1<\/code>/)
 })
 
+t.test('a client the proxy does not name is admitted by no entry, even with enableForwardedWhitelist off', async (t) => {
+  for (const enableForwardedWhitelist of [true, false]) {
+    const { app } = await testApp(t, { trustedProxies: ['10.0.0.1'], whitelist: ['10.0.0.1'], enableForwardedWhitelist })
+    const hidden = await app.inject({ url: '/healthz', remoteAddress: '10.0.0.1', headers: { forwarded: 'for=_hidden' } })
+    t.equal(hidden.statusCode, 403, `enableForwardedWhitelist: ${String(enableForwardedWhitelist)}`)
+    t.match(hidden.body, 'Connection attempt from 10.0.0.1 (forwarded from a client the proxy does not name).')
+  }
+})
+
 t.test('a garbage forwarded header from a trusted proxy is a 400, not a 500', async (t) => {
   const { app, config, lifecycle } = await testApp(t)
   for (const headers of [{ 'x-forwarded-for': 'garbage' }, { 'x-real-ip': '1.2.3.4:80:90' }, { 'x-forwarded-for': '5.6.7.8,,127.0.0.1' }]) {
