@@ -321,6 +321,8 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.addHook('onRequest', gate)
 }
 
+/** No lock-out started (a check joined, not counted again). */
+const NONE: Lockouts = { address: 0, user: 0 }
 
 /**
  * Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget gets 429 before
@@ -396,27 +398,23 @@ function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: D
     const { user, password } = credentials
     // The same header on several connections at once (a browser) is one check, and one attempt.
     const joined = checker.pending(key as string)
-    if (joined !== undefined) {
-      return joined.then((ok) => ok ? admitted(request, connection, header as string, user) : wrong(request, reply, user, { address: 0, user: 0 }), () => busy(request, reply, deny))
+    let attempt: Attempt | undefined
+    if (joined === undefined) {
+      const reserved = reserveAttempt(basicAuth, limitKey(request.client), userKey(user))
+      if (!(reserved instanceof Attempt)) {
+        return reserved.of === 'address' ? tooMany(request, reply, reserved, `from ${request.client.ip}`) : tooMany(request, reply, reserved, `for user "${printable(user)}"`, user)
+      }
+      attempt = reserved
     }
-    const attempt = reserveAttempt(basicAuth, limitKey(request.client), userKey(user))
-    if (!(attempt instanceof Attempt)) {
-      return attempt.of === 'address' ? tooMany(request, reply, attempt, `from ${request.client.ip}`) : tooMany(request, reply, attempt, `for user "${printable(user)}"`, user)
-    }
-    return checker.verify(key as string, user, password, checkLane(request.client)).then((ok) => {
-      const lockouts = attempt.settle(!ok)
+    return (joined ?? checker.verify(key as string, user, password, checkLane(request.client))).then((ok) => {
+      const lockouts = attempt?.settle(!ok) ?? NONE
       return ok ? admitted(request, connection, header as string, user) : wrong(request, reply, user, lockouts)
     }, (error: unknown) => {
-      attempt.settle(false)
+      attempt?.settle(false)
       /* c8 ignore next -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
       if (!(error instanceof VerifierBusy)) throw error
-      return busy(request, reply, deny)
+      reply.header('retry-after', '1')
+      return deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
     })
   }
-}
-
-/** Too many password checks waiting: 503, not counted as a failure. */
-function busy (request: FastifyRequest, reply: FastifyReply, deny: Deny): false {
-  reply.header('retry-after', '1')
-  return deny(request, reply, 503, 'busy', 'Service Unavailable: too many logins are being checked at once. Try again in a second.', `Too many logins being checked at once: answered 503 to ${request.client.ip}.`)
 }

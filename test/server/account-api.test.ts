@@ -281,6 +281,14 @@ t.test('brute force: logins sent at once from one address get no more checks tha
   t.match(waited[0]?.json(), { error: /^Too many (logins from your address are being checked at once|failed logins from your address)\. Try again in \d+ seconds?\.$/ })
 })
 
+t.test('brute force: the same wrong login sent at once is one check and one failure', async (t) => {
+  const { app } = await setup(t, { whitelistMode: false, rateLimiting: { accountsLoginMaxAttempts: 2 } }, { hashCost: 14 })
+  const login = (password: string) => app.inject({ method: 'POST', url: `${API}/login`, remoteAddress: '10.4.0.1', payload: { handle: 'alice', password } })
+  t.same((await Promise.all([login('guess'), login('guess'), login('guess')])).map((r) => r.statusCode), [401, 401, 401])
+  t.equal((await login('guess2')).statusCode, 401, 'the second failure')
+  t.equal((await login(PASSWORD)).statusCode, 429, 'locked')
+})
+
 t.test('Basic auth failures and login failures share one budget', async (t) => {
   const { app, config } = await setup(t, { basicAuthMode: true, basicAuthUser: { username: 'house', password: 'door' }, rateLimiting: { basicAuthMaxAttempts: 3, accountsLoginMaxAttempts: 10 } })
   t.equal(config.rateLimiting.accountsLoginMaxAttempts, 10)

@@ -131,6 +131,15 @@ t.test('a locked user name gets one check at a time: the others are told to wait
   }
 })
 
+t.test('the same header sent at once on several connections is one check and one attempt', async (t) => {
+  const { app } = await basicApp(t, { whitelistMode: false, rateLimiting: { basicAuthMaxAttempts: 2 }, basicAuthUser: { username: 'me', password: await hashPassword('s3cret', 14) } })
+  const at = (remoteAddress: string, password: string, n: number) => Promise.all(Array.from({ length: n }, () => app.inject({ url: '/', remoteAddress, headers: { authorization: basic('me', password) } })))
+  t.same((await at('10.7.0.1', 'guess', 4)).map((r) => r.statusCode), [401, 401, 401, 401], 'four at once: one failure of the two allowed')
+  t.equal((await at('10.7.0.1', 'guess2', 1))[0]?.statusCode, 401, 'the second failure')
+  t.equal((await at('10.7.0.1', 's3cret', 1))[0]?.statusCode, 429, 'locked')
+  t.same((await at('10.7.1.1', 's3cret', 3)).map((r) => r.statusCode), [200, 200, 200], 'the right password at once on three connections')
+})
+
 t.test('guesses sent at once from one address get no more checks than the budget', async (t) => {
   const { app } = await basicApp(t, { whitelistMode: false, basicAuthUser: { username: 'me', password: await hashPassword('s3cret', 12) } })
   const at = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject({ url: '/', remoteAddress: '10.6.0.1', headers: { authorization: basic('me', `g${i}`) } })))
