@@ -2,12 +2,14 @@
  * Checks HTTP Basic credentials against basicAuthUser. A hashed password costs a scrypt, once:
  * credentials that passed are remembered for the process under a keyed SHA-256 of the header (never
  * the password itself) and forgotten when the configured credentials change. Verifications run at
- * most two at a time, so a burst of guesses queues instead of taking every core.
+ * most two at a time, so a burst of guesses queues instead of taking every core; the queue is
+ * bounded and served network by network (fair-queue.ts), so a flood cannot keep a login out.
  */
 import { hash, randomBytes } from 'node:crypto'
 import { TVS_ERR_AUTH_HASH } from '../errors.js'
 import { commandLine } from '../invocation.js'
 import { BoundedMap } from '../log/bounded.js'
+import { FairQueue } from './fair-queue.js'
 import { looksHashed, parseHash, sameText, verifyHash } from './password-hash.js'
 import type { ScryptHash } from './password-hash.js'
 
@@ -19,13 +21,21 @@ export interface Credentials {
 /** Too many verifications waiting: answered 503, not counted as a failure. */
 export class VerifierBusy extends Error {}
 
+/** The lane of work that comes from no client's login (see FairQueue). */
+export const SERVER_LANE = '-'
+
 const REMEMBERED = 1000
 
 export interface CheckerLimits {
   /** Hashes checked at once (the thread pool has 4 threads; leave room for file I/O). */
   parallel: number
-  /** Checks allowed to wait; beyond that VerifierBusy. */
+  /** Checks allowed to wait; beyond that VerifierBusy (see FairQueue for who keeps a place). */
   queue: number
+}
+
+interface Waiter {
+  resolve: () => void
+  reject: (error: Error) => void
 }
 
 export class BasicAuthChecker {
@@ -39,13 +49,14 @@ export class BasicAuthChecker {
   #hash: ScryptHash | undefined
   #running = 0
   #generation = 0
-  readonly #waiting: Array<() => void> = []
+  readonly #waiting: FairQueue<Waiter>
 
   /**
    * @param source the config file, named when the password looks hashed but is not a hash we
    *   can verify (TVS_ERR_AUTH_HASH)
    */
   constructor (credentials: Credentials, private readonly source: string, private readonly limits: CheckerLimits = { parallel: 2, queue: 256 }) {
+    this.#waiting = new FairQueue(limits.queue)
     this.update(credentials)
   }
 
@@ -84,19 +95,24 @@ export class BasicAuthChecker {
     return this.#known.get(key)
   }
 
+  /** The check under way of the header of this key, if any (verify() would join it). */
+  pending (key: string): Promise<boolean> | undefined {
+    return this.#pending.get(key)
+  }
+
   /**
    * Verifies the credentials of the header of this key (keyOf), remembering them if they pass;
-   * rejects with VerifierBusy when too many wait.
+   * rejects with VerifierBusy when too many wait. `lane`: the client's network (see FairQueue).
    */
-  verify (key: string, user: string, password: string): Promise<boolean> {
+  verify (key: string, user: string, password: string, lane = SERVER_LANE): Promise<boolean> {
     const pending = this.#pending.get(key)
     if (pending !== undefined) return pending
-    const check = this.#check(key, user, password).finally(() => this.#pending.delete(key))
+    const check = this.#check(key, user, password, lane).finally(() => this.#pending.delete(key))
     this.#pending.set(key, check)
     return check
   }
 
-  async #check (key: string, user: string, password: string): Promise<boolean> {
+  async #check (key: string, user: string, password: string, lane: string): Promise<boolean> {
     if (this.disabled) return false
     const userOk = sameText(user, this.#username)
     let passwordOk: boolean
@@ -104,7 +120,7 @@ export class BasicAuthChecker {
       passwordOk = sameText(password, this.#plain as string)
     } else {
       // The hash runs for a wrong user name too, so timing does not tell which part was wrong.
-      await this.#slot()
+      await this.#slot(lane)
       try {
         passwordOk = await verifyHash(password, this.#hash)
       } finally {
@@ -119,8 +135,8 @@ export class BasicAuthChecker {
    * Runs another password hash (an account's login) in the same bounded slots, so Basic auth
    * and logins share one limit; rejects with VerifierBusy when too many wait.
    */
-  async bounded<T> (work: () => Promise<T>): Promise<T> {
-    await this.#slot()
+  async bounded<T> (work: () => Promise<T>, lane = SERVER_LANE): Promise<T> {
+    await this.#slot(lane)
     try {
       return await work()
     } finally {
@@ -128,18 +144,19 @@ export class BasicAuthChecker {
     }
   }
 
-  async #slot (): Promise<void> {
+  async #slot (lane: string): Promise<void> {
     if (this.#running < this.limits.parallel) {
       this.#running++
       return
     }
-    if (this.#waiting.length >= this.limits.queue) throw new VerifierBusy('too many password checks at once')
-    await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    await new Promise<void>((resolve, reject) => {
+      this.#waiting.push(lane, { resolve, reject })?.reject(new VerifierBusy('too many password checks at once'))
+    })
   }
 
   #release (): void {
     const next = this.#waiting.shift()
     if (next === undefined) this.#running--
-    else next()
+    else next.resolve()
   }
 }

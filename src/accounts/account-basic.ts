@@ -45,11 +45,16 @@ export class AccountBasicChecker {
     return undefined
   }
 
+  /** The check under way of the header of this key, if any (verify() would join it). */
+  pending (key: string): Promise<boolean> | undefined {
+    return this.#pending.get(key)
+  }
+
   /** Checks the handle and password of the header of this key; rejects with VerifierBusy. */
-  verify (key: string, user: string, password: string): Promise<boolean> {
+  verify (key: string, user: string, password: string, lane?: string): Promise<boolean> {
     const pending = this.#pending.get(key)
     if (pending !== undefined) return pending
-    const check = this.passwords.check(user, password).then((result) => {
+    const check = this.passwords.check(user, password, lane).then((result) => {
       if (result.kind !== 'ok') return false
       this.#known.set(key, { handle: result.account.handle, stamp: result.account.stamp })
       return true

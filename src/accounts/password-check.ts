@@ -5,13 +5,16 @@
  * against a made-up hash until as much scrypt work is done as for a password of this server, so
  * the time of a wrong answer does not tell whether the account exists.
  */
-import { randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { hashPassword, parseHash, verifyHash } from '../access/password-hash.js'
 import type { ScryptHash } from '../access/password-hash.js'
 import type { Account } from './account-file.js'
 
-/** Runs a password hash in one of the verifier's bounded slots; rejects with VerifierBusy when full. */
-export type Bounded = <T>(work: () => Promise<T>) => Promise<T>
+/**
+ * Runs a password hash in one of the verifier's bounded slots, waiting in `lane` (the client's
+ * network, see FairQueue); rejects with VerifierBusy when full.
+ */
+export type Bounded = <T>(work: () => Promise<T>, lane?: string) => Promise<T>
 
 export type LoginCheck =
   | { kind: 'ok', account: Account, /** The hash is weaker than this server makes: store a new one. */ rehash: boolean }
@@ -35,14 +38,39 @@ function work (hash: ScryptHash): number {
 export class PasswordCheck {
   readonly #dummy: ScryptHash
   readonly #verify: (password: string, hash: ScryptHash) => Promise<boolean>
+  /** Random per process, for the keys of checks under way (never the password itself). */
+  readonly #secret = randomBytes(32).toString('base64')
+  /** Checks under way, by key: the same login sent several times at once is one check. */
+  readonly #pending = new Map<string, Promise<LoginCheck>>()
 
   constructor (private readonly options: CheckOptions) {
     this.#dummy = { logN: options.logN, r: 8, p: 1, salt: randomBytes(16), hash: randomBytes(32) }
     this.#verify = options.verify ?? verifyHash
   }
 
-  /** Whether `password` is the account's; rejects with VerifierBusy when too many wait. */
-  check (handle: string, password: string): Promise<LoginCheck> {
+  /**
+   * Whether `password` is the account's; rejects with VerifierBusy when too many wait.
+   * @param lane the client's network, to wait in (see FairQueue)
+   */
+  check (handle: string, password: string, lane?: string): Promise<LoginCheck> {
+    const key = this.#keyOf(handle, password)
+    const pending = this.#pending.get(key)
+    if (pending !== undefined) return pending
+    const check = this.#check(handle, password, lane).finally(() => this.#pending.delete(key))
+    this.#pending.set(key, check)
+    return check
+  }
+
+  /** The check under way of this handle and password, if any (check() would join it). */
+  pending (handle: string, password: string): Promise<LoginCheck> | undefined {
+    return this.#pending.get(this.#keyOf(handle, password))
+  }
+
+  #keyOf (handle: string, password: string): string {
+    return hash('sha256', this.#secret + JSON.stringify([handle, password]), 'base64')
+  }
+
+  #check (handle: string, password: string, lane?: string): Promise<LoginCheck> {
     const account = this.options.find(handle)
     const stored = account === undefined || account.password === '' ? undefined : parseHash(account.password)
     return this.options.bounded(async () => {
@@ -57,7 +85,7 @@ export class PasswordCheck {
       if (!ok) return { kind: 'wrong' }
       if (!account.enabled) return { kind: 'disabled', account }
       return { kind: 'ok', account, rehash: work(stored) < work(this.#dummy) }
-    })
+    }, lane)
   }
 
   /** A hash of a new password, made in the same bounded slots. */

@@ -157,7 +157,7 @@ function accountService (config: Config, opened: OpenedAccounts, verifier: Basic
   return {
     store: opened.store,
     sessions: opened.sessions,
-    passwords: new PasswordCheck({ find: (handle) => opened.store.find(handle), bounded: (work) => verifier.bounded(work), logN: hashCost }),
+    passwords: new PasswordCheck({ find: (handle) => opened.store.find(handle), bounded: (work, lane) => verifier.bounded(work, lane), logN: hashCost }),
     cookie: new SessionCookie(config.port),
     limits,
     perUserBasic: perUser(config),
@@ -180,7 +180,8 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   const limits = createLimits(config, now)
   // Basic auth's checker; with accounts, logins and per-user Basic auth hash in its bounded slots
   // too (without shared credentials it lets no Basic login in itself).
-  const shared = config.basicAuthMode || options.accounts !== undefined ? new BasicAuthChecker(basicCredentials(config), config.configPath) : undefined
+  const checks = { parallel: config.rateLimiting.passwordChecksAtOnce, queue: config.rateLimiting.passwordChecksWaiting }
+  const shared = config.basicAuthMode || options.accounts !== undefined ? new BasicAuthChecker(basicCredentials(config), config.configPath, checks) : undefined
   const accounts = options.accounts === undefined || shared === undefined
     ? undefined
     : accountService(config, options.accounts, shared, limits, logger, now, options.hashCost ?? ACCOUNT_HASH_COST)

@@ -44,6 +44,8 @@ export interface Config {
     readonly accountsLoginMaxAttempts: number
     readonly windowSeconds: number
     readonly maxLockoutSeconds: number
+    readonly passwordChecksAtOnce: number
+    readonly passwordChecksWaiting: number
   }
   readonly securityOverride: boolean
   readonly ssl: {
@@ -119,7 +121,9 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
       basicAuthMaxAttempts: flat['rateLimiting.basicAuthMaxAttempts'],
       accountsLoginMaxAttempts: flat['rateLimiting.accountsLoginMaxAttempts'],
       windowSeconds: flat['rateLimiting.windowSeconds'],
-      maxLockoutSeconds: flat['rateLimiting.maxLockoutSeconds']
+      maxLockoutSeconds: flat['rateLimiting.maxLockoutSeconds'],
+      passwordChecksAtOnce: flat['rateLimiting.passwordChecksAtOnce'],
+      passwordChecksWaiting: flat['rateLimiting.passwordChecksWaiting']
     },
     securityOverride: flat.securityOverride,
     ssl: {

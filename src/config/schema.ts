@@ -37,6 +37,8 @@ export const KEYS = {
   'rateLimiting.accountsLoginMaxAttempts': t.integer(0, 1e6, 'a whole number, 0 to turn the limit off'),
   'rateLimiting.windowSeconds': t.integer(1, 86400, 'a number of seconds from 1 to 86400'),
   'rateLimiting.maxLockoutSeconds': t.integer(1, 30 * 86400, 'a number of seconds from 1 to 2592000'),
+  'rateLimiting.passwordChecksAtOnce': t.integer(1, 16, 'a whole number from 1 to 16'),
+  'rateLimiting.passwordChecksWaiting': t.integer(1, 10000, 'a whole number from 1 to 10000'),
   securityOverride: t.boolean,
   'ssl.enabled': t.boolean,
   'ssl.keyPath': t.path(false),

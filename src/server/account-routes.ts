@@ -21,7 +21,7 @@ import type { AccountService } from './account-gate.js'
 import { accountPage, adminPage, errorPage, loginPage } from './account-pages.js'
 import type { LoginView } from './account-pages.js'
 import { CsrfTokens, sameOrigin } from './csrf.js'
-import { BUSY_TEXT, countFailure, lockedOut, logIn, MAX_PASSWORD, MAX_TYPED_HANDLE, startSession } from './login.js'
+import { BUSY_TEXT, checkPassword, logIn, MAX_PASSWORD, MAX_TYPED_HANDLE, startSession } from './login.js'
 import type { LoginOutcome } from './login.js'
 import { PAGE_HEADERS } from './page-layout.js'
 import { acceptJsonAndForms, flagField, FORM, textField } from './request-body.js'
@@ -189,13 +189,9 @@ export async function accountRoutes (app: FastifyInstance, { accounts, recorder 
   const changeOwnPassword = async (request: FastifyRequest, current: string, password: string): Promise<void> => {
     const me = account(request)
     checkNewPassword(password)
-    const locked = lockedOut(accounts, recorder, request, me.handle)
-    if (locked !== undefined) throw refusal(locked as Extract<LoginOutcome, { kind: 'refused' }>)
-    const check = await passwords.check(me.handle, current)
-    if (check.kind !== 'ok') {
-      countFailure(accounts, recorder, request, me.handle)
-      throw new Refusal(403, 'The current password is wrong.')
-    }
+    const check = await checkPassword(accounts, recorder, request, me.handle, current)
+    if (check.kind === 'refused' && check.status !== 401) throw refusal(check)
+    if (check.kind !== 'ok') throw new Refusal(403, 'The current password is wrong.')
     const hash = await passwords.hash(password)
     // This session moves to the new stamp first: the change ends every session on the old one.
     const stamp = newStamp()

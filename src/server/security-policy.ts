@@ -19,7 +19,8 @@ import type { Address } from '../access/ip-address.js'
 import type { RuleSource } from '../access/ip-rules.js'
 import { isLoopback, tunnelMarks, tunnelRule } from '../access/tunnel-marks.js'
 import type { TunnelSighting } from '../access/tunnel-marks.js'
-import type { FailureLimiter } from '../access/failure-limiter.js'
+import { Attempt, reserveAttempt } from '../access/failure-limiter.js'
+import type { FailureLimiter, Lockouts, Wait } from '../access/failure-limiter.js'
 import type { IpMatcher } from '../access/ip-rules.js'
 import type { Config } from '../config/config.js'
 import type { Decision } from '../log/access-log.js'
@@ -47,7 +48,7 @@ declare module 'fastify' {
 
 /** HTTP Basic authentication with its brute-force limits. */
 export interface BasicAuth {
-  checker: Pick<BasicAuthChecker, 'generation' | 'keyOf' | 'remembered' | 'verify' | 'disabled'>
+  checker: Pick<BasicAuthChecker, 'generation' | 'keyOf' | 'remembered' | 'pending' | 'verify' | 'disabled'>
   /** Failed attempts per client address (IPv6 clients per /64 network). */
   byAddress: FailureLimiter
   /** Failed attempts per user name. */
@@ -136,6 +137,15 @@ export function facts (request: FastifyRequest, user = request.user): RequestFac
 /** The key brute-force limits count by: the address, or for IPv6 its /64 (one home network). */
 export function limitKey (client: ClientAddress): string {
   return client.parsed.family === 4 ? client.ip : `${client.parsed.value.slice(0, 16)}/64`
+}
+
+/**
+ * The lane a client's password checks wait in (see FairQueue): its address family and network,
+ * an IPv4 /24 or an IPv6 /48 (one site: an attacker's many /64s are one lane).
+ */
+export function checkLane (client: ClientAddress): string {
+  const { parsed } = client
+  return parsed.family === 4 ? `4${parsed.value >>> 8}` : `6${parsed.value.slice(0, 12)}`
 }
 
 /** Long made-up user names would make long keys; the first 128 characters tell users apart. */
@@ -329,22 +339,34 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.addHook('onRequest', gate)
 }
 
+/** No lock-out started (a check joined, not counted again). */
+const NONE: Lockouts = { address: 0, user: 0 }
 
 /**
  * Rate limit, then HTTP Basic (RFC 7617): an address over its failed-login budget gets 429 before
- * any password check; the check is constant-time, a hash paid once per process. True lets the
- * request on, false means it was answered, a promise when a password hash has to be checked.
+ * any password check; the check is constant-time, a hash paid once per process. A check reserves
+ * an attempt of the address and of the user name before it starts (see reserveAttempt), so
+ * guesses sent at once get no more checks than the budget. True lets the request on, false means
+ * it was answered, a promise when a password hash has to be checked.
  */
 function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: Deny, needsAuth: (request: FastifyRequest) => boolean):
 (request: FastifyRequest, reply: FastifyReply, connection: Connection) => boolean | Promise<boolean> {
-  const { checker, byAddress, byUser } = basicAuth
+  const { checker, byAddress } = basicAuth
   const prompt = basicAuth.prompt ?? 'They are set by basicAuthUser.username and basicAuthUser.password in config.yaml on the server.'
-  const tooMany = (request: FastifyRequest, reply: FastifyReply, waitMs: number, who: string, user?: string): false => {
-    const seconds = Math.ceil(waitMs / 1000)
+  const tooMany = (request: FastifyRequest, reply: FastifyReply, wait: Wait, who: string, user?: string): false => {
+    const seconds = Math.ceil(wait.ms / 1000)
     reply.header('retry-after', String(seconds))
+    if (!wait.lockedOut) {
+      return deny(request, reply, 429, 'rate-limited',
+        `Too Many Requests: too many logins ${who} are being checked at once. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, undefined, user)
+    }
+    if (user !== undefined) {
+      return deny(request, reply, 429, 'rate-limited',
+        `Too Many Requests: too many failed logins for user "${printable(user)}", so its logins are checked one at a time. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, undefined, user)
+    }
     return deny(request, reply, 429, 'rate-limited',
       `Too Many Requests: too many failed logins ${who}. Try again in ${seconds} seconds.`,
-      `Refused a login ${who}: locked out for ${seconds} more seconds after too many failed logins.`, user)
+      `Refused a login ${who}: locked out for ${seconds} more seconds after too many failed logins.`)
   }
   const challenge = (request: FastifyRequest, reply: FastifyReply, reason: Decision, consoleLine: string | undefined, user?: string): false => {
     reply.header('www-authenticate', 'Basic realm="tavern-server", charset="UTF-8"')
@@ -352,19 +374,21 @@ function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: D
       `Unauthorized: this server asks for a user name and password. ${prompt}`,
       consoleLine, user)
   }
-  const failed = (request: FastifyRequest, reply: FastifyReply, user: string | undefined): false => {
-    const address = limitKey(request.client)
-    const lockedAddress = byAddress.fail(address)
-    const lockedUser = user === undefined ? 0 : byUser.fail(userKey(user))
-    if (lockedAddress > 0) recorder.warn(`address ${address}`, `Too many failed logins from ${request.client.ip}: locked out for ${lockedAddress / 1000} seconds.`)
-    if (lockedUser > 0) recorder.warn(`user ${user as string}`, `Too many failed logins for user "${printable(user)}": locked out for ${lockedUser / 1000} seconds.`)
+  const wrong = (request: FastifyRequest, reply: FastifyReply, user: string | undefined, lockouts: Lockouts): false => {
+    if (lockouts.address > 0) recorder.warn(`address ${limitKey(request.client)}`, `Too many failed logins from ${request.client.ip}: locked out for ${lockouts.address / 1000} seconds.`)
+    if (lockouts.user > 0) recorder.warn(`user ${user as string}`, `Too many failed logins for user "${printable(user)}": locked out for ${lockouts.user / 1000} seconds. Until then its logins are checked one at a time.`)
     return challenge(request, reply, 'unauthorized',
       `Unauthorized: wrong user name or password from ${request.client.ip}${user === undefined ? ' (malformed credentials)' : ` (user "${printable(user)}")`}.`, user)
+  }
+  const admitted = (request: FastifyRequest, connection: Connection, header: string, user: string): true => {
+    request.user = user
+    if (!request.client.forwarded) connection.login = { header, user, generation: checker.generation }
+    return true
   }
   return (request, reply, connection) => {
     if (!needsAuth(request)) return true
     const wait = byAddress.lockedFor(limitKey(request.client))
-    if (wait > 0) return tooMany(request, reply, wait, `from ${request.client.ip}`)
+    if (wait > 0) return tooMany(request, reply, { ms: wait, lockedOut: true }, `from ${request.client.ip}`)
     const header = request.headers.authorization
     if (header !== undefined && authorizationHeaders(request.raw.rawHeaders) > 1) {
       return deny(request, reply, 400, 'bad-request', 'Bad Request: more than one Authorization header.', `Bad Request: more than one Authorization header from ${request.client.ip}.`)
@@ -383,22 +407,28 @@ function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: D
     }
     const key = header === undefined ? undefined : checker.keyOf(header)
     const known = key === undefined ? undefined : checker.remembered(key)
-    if (known !== undefined) {
-      request.user = known
-      if (!request.client.forwarded) connection.login = { header: header as string, user: known, generation: checker.generation }
-      return true
-    }
+    if (known !== undefined) return admitted(request, connection, header as string, known)
     const credentials = parseBasic(header)
     if (credentials.kind === 'missing' || credentials.kind === 'other-scheme') return challenge(request, reply, 'auth-required', undefined)
-    if (credentials.kind === 'malformed') return failed(request, reply, undefined)
+    if (credentials.kind === 'malformed') {
+      return wrong(request, reply, undefined, { address: byAddress.fail(limitKey(request.client)), user: 0 })
+    }
     const { user, password } = credentials
-    const userWait = byUser.lockedFor(userKey(user))
-    if (userWait > 0) return tooMany(request, reply, userWait, `for user "${printable(user)}"`, user)
-    return checker.verify(key as string, user, password).then((ok) => {
-      if (!ok) return failed(request, reply, user)
-      request.user = user
-      return true
+    // The same header on several connections at once (a browser) is one check, and one attempt.
+    const joined = checker.pending(key as string)
+    let attempt: Attempt | undefined
+    if (joined === undefined) {
+      const reserved = reserveAttempt(basicAuth, limitKey(request.client), userKey(user))
+      if (!(reserved instanceof Attempt)) {
+        return reserved.of === 'address' ? tooMany(request, reply, reserved, `from ${request.client.ip}`) : tooMany(request, reply, reserved, `for user "${printable(user)}"`, user)
+      }
+      attempt = reserved
+    }
+    return (joined ?? checker.verify(key as string, user, password, checkLane(request.client))).then((ok) => {
+      const lockouts = attempt?.settle(!ok) ?? NONE
+      return ok ? admitted(request, connection, header as string, user) : wrong(request, reply, user, lockouts)
     }, (error: unknown) => {
+      attempt?.settle(false)
       /* c8 ignore next -- verify() rejects only with VerifierBusy; anything else is a bug for Fastify's 500 */
       if (!(error instanceof VerifierBusy)) throw error
       reply.header('retry-after', '1')

@@ -87,3 +87,16 @@ t.test('new passwords are hashed in the bounded slots, at the configured cost', 
   t.match(await check.hash('new one'), /^\$scrypt\$ln=11,r=8,p=1\$/)
   t.equal(slots, 1)
 })
+
+t.test('the same handle and password checked again while the first check runs: one check', async (t) => {
+  const { check, slots } = await counted()
+  t.equal(check.pending('alice', 'right'), undefined)
+  const first = check.check('alice', 'right')
+  t.equal(check.pending('alice', 'right'), first, 'under way')
+  t.equal(check.pending('alice', 'wrong'), undefined, 'another password is another check')
+  const again = check.check('alice', 'right')
+  t.equal(again, first, 'joined')
+  t.match(await again, { kind: 'ok' })
+  t.equal(slots(), 1)
+  t.equal(check.pending('alice', 'right'), undefined, 'done')
+})

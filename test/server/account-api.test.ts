@@ -255,17 +255,38 @@ t.test('brute force: five failures lock the address out, with the wait in the me
   t.equal((await call('POST', '/login', undefined, { handle: 'alice', password: PASSWORD })).statusCode, 200)
 })
 
-t.test('brute force: a name guessed from many addresses is locked for new logins everywhere', async (t) => {
+t.test('brute force: a name guessed from many addresses is checked one at a time; its owner still logs in', async (t) => {
   const c = clock()
-  const { app } = await setup(t, { whitelistMode: false }, { now: c.now })
+  const { app, err } = await setup(t, { whitelistMode: false }, { now: c.now, hashCost: 14 })
   const attempt = (remoteAddress: string, password: string) => app.inject({ method: 'POST', url: `${API}/login`, remoteAddress, payload: { handle: 'alice', password } })
   const before = await logIn(app, 'alice', PASSWORD, '10.9.0.1')
   for (let i = 0; i < 5; i++) await attempt(`10.0.0.${i}`, `guess${i}`)
-  const locked = await attempt('10.1.0.1', PASSWORD)
-  t.equal(locked.statusCode, 429)
-  t.same(locked.json(), { error: 'Too many failed logins for "alice". Try again in 60 seconds.' })
+  t.match(err(), 'Too many failed logins for user "alice": locked out for 60 seconds. Until then its logins are checked one at a time.')
+  t.equal((await attempt('10.1.0.1', PASSWORD)).statusCode, 200, 'a new device with the right password')
+  const at = await Promise.all([1, 2, 3].map((i) => attempt(`10.2.${i}.1`, `again${i}`)))
+  t.same(at.map((r) => r.statusCode).sort(), [401, 429, 429], 'guesses at once: one is checked')
+  t.same(at.find((r) => r.statusCode === 429)?.json(), { error: 'Too many failed logins for "alice", so its logins are checked one at a time. Try again in 1 second.' })
+  t.equal(at.find((r) => r.statusCode === 429)?.headers['retry-after'], '1')
   t.equal((await app.inject({ url: `${API}/me`, remoteAddress: '10.9.0.1', headers: { cookie: before } })).statusCode, 200, 'a device logged in already goes on')
   t.equal((await app.inject({ method: 'POST', url: `${API}/login`, remoteAddress: '10.1.0.1', payload: { handle: 'bob', password: PASSWORD } })).statusCode, 200)
+})
+
+t.test('brute force: logins sent at once from one address get no more checks than the budget', async (t) => {
+  const { app } = await setup(t, { whitelistMode: false }, { hashCost: 13 })
+  const at = await Promise.all(Array.from({ length: 8 }, (_, i) => app.inject({ method: 'POST', url: `${API}/login`, remoteAddress: '10.3.0.1', payload: { handle: 'alice', password: `guess${i}` } })))
+  const checked = at.filter((r) => r.statusCode === 401).length
+  t.ok(checked <= 5, `${checked} checked`)
+  const waited = at.filter((r) => r.statusCode === 429)
+  t.equal(waited.length, 8 - checked, 'the rest are told to wait')
+  t.match(waited[0]?.json(), { error: /^Too many (logins from your address are being checked at once|failed logins from your address)\. Try again in \d+ seconds?\.$/ })
+})
+
+t.test('brute force: the same wrong login sent at once is one check and one failure', async (t) => {
+  const { app } = await setup(t, { whitelistMode: false, rateLimiting: { accountsLoginMaxAttempts: 2 } }, { hashCost: 14 })
+  const login = (password: string) => app.inject({ method: 'POST', url: `${API}/login`, remoteAddress: '10.4.0.1', payload: { handle: 'alice', password } })
+  t.same((await Promise.all([login('guess'), login('guess'), login('guess')])).map((r) => r.statusCode), [401, 401, 401])
+  t.equal((await login('guess2')).statusCode, 401, 'the second failure')
+  t.equal((await login(PASSWORD)).statusCode, 429, 'locked')
 })
 
 t.test('Basic auth failures and login failures share one budget', async (t) => {
