@@ -44,12 +44,18 @@ export interface Config {
     readonly windowSeconds: number
     readonly maxLockoutSeconds: number
   }
+  readonly connections: {
+    readonly headersTimeoutSeconds: number
+    readonly requestTimeoutSeconds: number
+    readonly maxPerAddress: number
+  }
   readonly securityOverride: boolean
   readonly ssl: {
     readonly enabled: boolean
     readonly keyPath: string
     readonly certPath: string
     readonly keyPassphrase: string
+    readonly hstsMaxAgeSeconds: number
   }
   readonly logging: {
     readonly enableAccessLog: boolean
@@ -119,12 +125,18 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
       windowSeconds: flat['rateLimiting.windowSeconds'],
       maxLockoutSeconds: flat['rateLimiting.maxLockoutSeconds']
     },
+    connections: {
+      headersTimeoutSeconds: flat['connections.headersTimeoutSeconds'],
+      requestTimeoutSeconds: flat['connections.requestTimeoutSeconds'],
+      maxPerAddress: flat['connections.maxPerAddress']
+    },
     securityOverride: flat.securityOverride,
     ssl: {
       enabled: flat['ssl.enabled'],
       keyPath: at(flat['ssl.keyPath']),
       certPath: at(flat['ssl.certPath']),
-      keyPassphrase: flat['ssl.keyPassphrase']
+      keyPassphrase: flat['ssl.keyPassphrase'],
+      hstsMaxAgeSeconds: flat['ssl.hstsMaxAgeSeconds']
     },
     logging: {
       enableAccessLog: flat['logging.enableAccessLog'],
