@@ -283,9 +283,9 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   //     account-gate.ts); a browser without a session is sent to the login page.
   const signedIn = accounts === undefined ? undefined : accountGate(app, accounts, { deny, recorder, facts, needsAuth })
 
-  // Last: the request is admitted: a client waiting for `100 Continue` may send its body now.
-  // The first one from each address is logged; a connection
-  // that has been through this once skips the lookup (unless a proxy's: its clients differ).
+  // Last: the request is admitted, and a client waiting for `100 Continue` may send its body.
+  // The first one from each address is logged; a connection that has been through this once
+  // skips the lookup (unless a proxy's: its clients differ).
   const admit = (request: FastifyRequest, reply: FastifyReply, connection: Connection): void => {
     sendContinue(reply.raw)
     if (!request.client.forwarded) {

@@ -56,6 +56,10 @@ t.test('a refused request with a 100 MB body is answered and its connection clos
   t.match(client.answer(), /^HTTP\/1\.1 403 Forbidden\r\n/)
   t.match(client.answer(), /\r\nconnection: close\r\n/i)
   t.ok(written < 32 * 1024 * 1024, `the server stopped reading: ${written} of ${HUNDRED_MB} bytes went out before it closed`)
+  const chunked = open(cli.port, '127.0.0.2')
+  chunked.socket.write('POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n')
+  await chunked.closed
+  t.match(chunked.answer(), /^HTTP\/1\.1 403 Forbidden\r\n(?:[^]*\r\n)?connection: close\r\n/i, 'a body of unknown length too')
   t.equal(upstream.connections(), 0, 'the app never saw a connection')
 })
 
