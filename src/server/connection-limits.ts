@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js'
 import type { SecurityPolicy } from './security-policy.js'
 
 export interface ConnectionLimits {
-  /** Time from a connection's start (or its previous answer) to a whole request head. */
+  /** Time from a connection's start (a later request's first byte) to a whole request head. */
   headersTimeoutMs: number
   /** Time to receive a whole request, body included; 0 = none. Never applies to the answer. */
   requestTimeoutMs: number

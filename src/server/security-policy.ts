@@ -29,6 +29,7 @@ import { accountGate } from './account-gate.js'
 import type { AccountService } from './account-gate.js'
 import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
+import { lingerOnClose } from './lingering-close.js'
 import { sendContinue } from './node-servers.js'
 import type { CookieName } from './upstream-headers.js'
 
@@ -157,13 +158,16 @@ function authorizationHeaders (raw: readonly string[]): number {
 /**
  * Answers a refusal: a short HTML page for browsers, the same sentence as text for the rest. A
  * refused request with a body closes its connection: keeping it open would mean reading the whole
- * body first (Node reads what a kept-alive connection's request left unread), so Node stops
- * reading once the answer is out. A refusal without a body keeps the connection (a browser's
+ * body first (Node reads what a kept-alive connection's request left unread), so it closes after
+ * the answer, reading no more than lingering-close.ts allows. A refusal without a body keeps the connection (a browser's
  * request after a 401 challenge or a login redirect reuses it).
  */
 export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, message: string): void {
   const { headers } = request
-  if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) reply.header('connection', 'close')
+  if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
+    reply.header('connection', 'close')
+    lingerOnClose(request.raw.socket)
+  }
   const page = errorPage(headers.accept, status, message)
   reply.code(status).type(page.type).send(page.body)
 }

@@ -68,10 +68,11 @@ t.test('while 500 slow clients hold connections a normal client is served; each 
   await Promise.all(clients.map((c) => new Promise((resolve) => c.socket.once('connect', resolve))))
   const served = await request(`${cli.url}healthz`, { localAddress: '127.0.0.3' })
   t.equal(served.status, 200, 'served while the slow clients are connected')
-  // Each is disconnected, though it keeps sending. The 408 written first may be lost to the
-  // reset that closing a socket with unread bytes sends; whatever did arrive is that 408.
+  // Each is disconnected, though it keeps sending. The error answer written first (408; under
+  // load Node may see a 400 first) may be lost to the reset that closing a socket with unread
+  // bytes sends. Never a page.
   await Promise.all(clients.map((c) => c.closed))
-  t.same(clients.filter((c) => !/^(?:HTTP\/1\.1 408 Request Timeout\r\n[^]*)?$/.test(c.answer())).map((c) => c.answer()), [], 'nothing but a 408')
+  t.same(clients.filter((c) => !/^(?:HTTP\/1\.1 40[08] [^]*)?$/.test(c.answer())).map((c) => c.answer()), [], 'nothing but a 408 or 400')
 })
 
 t.test('a body slower than connections.requestTimeoutSeconds is cut; a streamed answer and a WebSocket outlive it', async (t) => {
