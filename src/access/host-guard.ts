@@ -11,6 +11,24 @@ export interface HostGuard {
   allows (host: string): boolean
 }
 
+/**
+ * A Host header as RFC 9110 section 7.2 defines it: an RFC 3986 host (a bracketed IPv6 address, an
+ * IPv4 address or a registered name) and an optional port from 0 to 65535. Anything else
+ * (`[::1]evil.example`, `localhost:evil.example`, `localhost:99999`) is no browser's and is
+ * refused before anything reads it. A registered name is read as RFC 3986 section 3.2.2 writes
+ * it: unreserved characters, sub-delims and %-escapes, nothing else (no space, `@`, `/`, `:`).
+ */
+const HOST_SYNTAX = /^(?:\[([0-9a-f:.]+)\]|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})+)(?::([0-9]{0,5}))?$/i
+
+/** Whether a Host header value is a host with an optional port (see HOST_SYNTAX). */
+export function validHost (host: string): boolean {
+  const match = HOST_SYNTAX.exec(host)
+  if (match === null) return false
+  const [, v6, port] = match
+  if (v6 !== undefined && (!v6.includes(':') || parseAddress(v6) === undefined)) return false
+  return port === undefined || Number(port) <= 65535
+}
+
 /** The name part of a Host header, lower-cased, without port or trailing dot. */
 export function hostName (host: string): string {
   let name = host.trim().toLowerCase()
@@ -38,6 +56,7 @@ export function createHostGuard (ownNames: readonly string[], extra: readonly st
     }
   }
   const decide = (host: string): boolean => {
+    if (!validHost(host)) return false
     const name = hostName(host)
     if (exact.has(name) || name === 'localhost' || name.endsWith('.localhost')) return true
     // IP literals: a rebinding attack needs a name, an address cannot be rebound.

@@ -15,6 +15,7 @@ import type { HealthReport } from '../server/health.js'
 import { planListen } from '../server/listen-plan.js'
 import type { Interfaces } from '../server/listen-plan.js'
 import { Lifecycle } from '../server/lifecycle.js'
+import { configuredLimits } from '../server/connection-limits.js'
 import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
@@ -130,8 +131,10 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     // After the gate: a refusal says it all, without the same reason again just above it.
     print(io.stderr, [...accounts?.warnings ?? [], ...access.warnings])
 
-    const tls = config.ssl.enabled ? openTls(config, io.user(), io) : undefined
-    const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)))
+    // Plain http:// on the HTTPS port is redirected only to a host name the Host guard allows.
+    const { hostGuard } = access.policy
+    const tls = config.ssl.enabled ? openTls(config, io.user(), io, hostGuard === undefined ? undefined : (host) => hostGuard.allows(host)) : undefined
+    const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)), configuredLimits(config, access.policy))
     let addresses: readonly BoundAddress[] = []
     const health = (): HealthReport => ({
       service: 'tavern-server',

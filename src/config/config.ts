@@ -47,12 +47,18 @@ export interface Config {
     readonly passwordChecksAtOnce: number
     readonly passwordChecksWaiting: number
   }
+  readonly connections: {
+    readonly headersTimeoutSeconds: number
+    readonly requestTimeoutSeconds: number
+    readonly maxPerAddress: number
+  }
   readonly securityOverride: boolean
   readonly ssl: {
     readonly enabled: boolean
     readonly keyPath: string
     readonly certPath: string
     readonly keyPassphrase: string
+    readonly hstsMaxAgeSeconds: number
   }
   readonly logging: {
     readonly enableAccessLog: boolean
@@ -125,12 +131,18 @@ export function toConfig (flat: FlatConfig, configPath: string, baseDir: string,
       passwordChecksAtOnce: flat['rateLimiting.passwordChecksAtOnce'],
       passwordChecksWaiting: flat['rateLimiting.passwordChecksWaiting']
     },
+    connections: {
+      headersTimeoutSeconds: flat['connections.headersTimeoutSeconds'],
+      requestTimeoutSeconds: flat['connections.requestTimeoutSeconds'],
+      maxPerAddress: flat['connections.maxPerAddress']
+    },
     securityOverride: flat.securityOverride,
     ssl: {
       enabled: flat['ssl.enabled'],
       keyPath: at(flat['ssl.keyPath']),
       certPath: at(flat['ssl.certPath']),
-      keyPassphrase: flat['ssl.keyPassphrase']
+      keyPassphrase: flat['ssl.keyPassphrase'],
+      hstsMaxAgeSeconds: flat['ssl.hstsMaxAgeSeconds']
     },
     logging: {
       enableAccessLog: flat['logging.enableAccessLog'],

@@ -12,6 +12,7 @@ import { healthRoute } from './health.js'
 import type { HealthReport } from './health.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
+import { registerOwnHeaders } from './own-headers.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
@@ -47,6 +48,7 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
 
   registerSecurityPolicy(app, options.policy)
+  registerOwnHeaders(app, options.config.ssl.hstsMaxAgeSeconds)
   app.get(HEALTH_PATH, healthRoute(options.health))
   // Every "nothing here" in the same words: a missing file of the static folder, a path under
   // /_tavern/ that does not exist, anything the home page does not have.

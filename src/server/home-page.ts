@@ -13,7 +13,8 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
 }
 
-const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:40em;overflow-wrap:anywhere}' +
+/** The home page's one style sheet, inline (own-headers.ts allows it by its hash). */
+export const HOME_STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;padding:1em;max-width:40em;overflow-wrap:anywhere}' +
   'pre{background:#eee;padding:.75em;overflow-x:auto}code{font-size:.95em}h1{font-size:1.4em}' +
   'form{display:inline}button{font:inherit;min-height:48px;padding:0 1em}a{display:inline-block;min-height:48px;line-height:48px;margin-right:1em}'
 
@@ -39,7 +40,7 @@ export function homePage (request: FastifyRequest, reply: FastifyReply): void {
   reply.type('text/html; charset=utf-8').send(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>tavern-server</title><style>${STYLE}</style></head>
+<title>tavern-server</title><style>${HOME_STYLE}</style></head>
 <body>
 <h1>tavern-server is running</h1>
 ${whoYouAre(request)}

@@ -25,12 +25,26 @@ export function headersCut (rawHeaders: readonly string[]): boolean {
 /** Fastify's keep-alive timeout, which it sets only on servers it makes itself. */
 export const KEEP_ALIVE_TIMEOUT_MS = 72_000
 
+/** Requests that asked for `100 Continue` (RFC 9110 section 10.1.1) and have not had it yet. */
+const awaitingContinue = new WeakSet<ServerResponse>()
+
+/**
+ * Tells a client that sent `Expect: 100-continue` to send its body. Called by the security
+ * policy once it has admitted the request: a refused client is never invited to send one.
+ */
+export function sendContinue (response: ServerResponse): void {
+  if (awaitingContinue.delete(response)) response.writeContinue()
+}
+
 export class ServerSet {
   readonly servers: Server[] = []
   #handler: RequestHandler | undefined
 
-  /** @param create makes one server (http or https) for the handler. */
-  constructor (private readonly create: (handler: RequestHandler) => Server) {}
+  /**
+   * @param create makes one server (http or https) for the handler.
+   * @param prepare applies limits to each server before it listens (connection-limits.ts).
+   */
+  constructor (private readonly create: (handler: RequestHandler) => Server, private readonly prepare: (server: Server) => void = () => {}) {}
 
   /** Fastify's `serverFactory`: the primary server, which Fastify listens on and closes. */
   readonly factory = (handler: RequestHandler): Server => {
@@ -46,6 +60,13 @@ export class ServerSet {
     // Set, not left to Node's default (1000 lines, not the 2000 its documentation says), so that
     // headersCut knows where Node stops.
     server.maxHeadersCount = MAX_HEADER_LINES + 1
+    this.prepare(server)
+    // Without a listener Node answers `Expect: 100-continue` with `100 Continue` before any
+    // check has run; with one it leaves that to us (sendContinue, once the gate has admitted).
+    server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+      awaitingContinue.add(response)
+      handler(request, response)
+    })
     return server
   }
 

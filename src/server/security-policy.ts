@@ -12,7 +12,7 @@ import type { BasicAuthChecker } from '../access/basic-auth.js'
 import { parseBasic } from '../access/basic-credentials.js'
 import { BadForwardedHeader, DisagreeingForwardedHeaders } from '../access/client-address.js'
 import type { ClientAddress, ClientAddressResolver, Peer } from '../access/client-address.js'
-import { hostName } from '../access/host-guard.js'
+import { hostName, validHost } from '../access/host-guard.js'
 import type { HostGuard } from '../access/host-guard.js'
 import { parseAddress } from '../access/ip-address.js'
 import type { Address } from '../access/ip-address.js'
@@ -30,7 +30,8 @@ import { accountGate } from './account-gate.js'
 import type { AccountService } from './account-gate.js'
 import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
-import { headersCut, MAX_HEADER_LINES } from './node-servers.js'
+import { lingerOnClose } from './lingering-close.js'
+import { headersCut, MAX_HEADER_LINES, sendContinue } from './node-servers.js'
 import type { CookieName } from './upstream-headers.js'
 
 declare module 'fastify' {
@@ -164,9 +165,20 @@ function authorizationHeaders (raw: readonly string[]): number {
   return count
 }
 
-/** Answers a refusal: a short HTML page for browsers, the same sentence as text for the rest. */
+/**
+ * Answers a refusal: a short HTML page for browsers, the same sentence as text for the rest. A
+ * refused request with a body closes its connection: keeping it open would mean reading the whole
+ * body first (Node reads what a kept-alive connection's request left unread), so it closes after
+ * the answer, reading no more than lingering-close.ts allows. A refusal without a body keeps the connection (a browser's
+ * request after a 401 challenge or a login redirect reuses it).
+ */
 export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, message: string): void {
-  const page = errorPage(request.headers.accept, status, message)
+  const { headers } = request
+  if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
+    reply.header('connection', 'close')
+    lingerOnClose(request.raw.socket)
+  }
+  const page = errorPage(headers.accept, status, message)
   reply.code(status).type(page.type).send(page.body)
 }
 
@@ -232,13 +244,18 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     return connection
   }
 
-  // 1. Host check: DNS rebinding. Node itself answers HTTP/1.1 without Host with a 400 (RFC 7230
-  //    section 5.4); HTTP/1.0 may omit it, and browsers, the only tool of a rebinding attack,
-  //    always send it.
-  const hostAllowed = (guard: HostGuard, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
+  // 1. Host check. Node itself answers HTTP/1.1 without Host with a 400 (RFC 7230 section 5.4);
+  //    HTTP/1.0 may omit it. A Host that is no host (and port) is a 400 whatever the guard says:
+  //    the app and our pages read it. Then DNS rebinding: browsers, the only tool of a rebinding
+  //    attack, always send Host.
+  const hostAllowed = (guard: HostGuard | undefined, request: FastifyRequest, reply: FastifyReply, connection: Connection): boolean => {
     const host = request.headers.host
     if (host === undefined || host === connection.host) return true
-    if (guard.allows(host)) {
+    if (!validHost(host)) {
+      return deny(request, reply, 400, 'bad-request', `Bad Request: the Host header "${printable(host)}" is not a host name or address with an optional port.`,
+        `Bad Request: a Host header that is no host name from ${request.client.ip}: "${printable(host)}".`)
+    }
+    if (guard === undefined || guard.allows(host)) {
       connection.host = host
       return true
     }
@@ -297,9 +314,11 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   //     account-gate.ts); a browser without a session is sent to the login page.
   const signedIn = accounts === undefined ? undefined : accountGate(app, accounts, { deny, recorder, facts, needsAuth })
 
-  // Last: the request is admitted. The first one from each address is logged; a connection
-  // that has been through this once skips the lookup (unless a proxy's: its clients differ).
-  const admit = (request: FastifyRequest, connection: Connection): void => {
+  // Last: the request is admitted, and a client waiting for `100 Continue` may send its body.
+  // The first one from each address is logged; a connection that has been through this once
+  // skips the lookup (unless a proxy's: its clients differ).
+  const admit = (request: FastifyRequest, reply: FastifyReply, connection: Connection): void => {
+    sendContinue(reply.raw)
     if (!request.client.forwarded) {
       if (connection.recorded) return
       connection.recorded = true
@@ -310,7 +329,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   const gate: Hook = (request, reply, done) => {
     const connection = identify(request, reply)
     if (connection === undefined) return
-    if (hostGuard !== undefined && !hostAllowed(hostGuard, request, reply, connection)) return
+    if (!hostAllowed(hostGuard, request, reply, connection)) return
     const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.raw.rawHeaders, request.client) : undefined
     if (tunnel !== undefined) {
       request.tunnel = tunnel
@@ -325,7 +344,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         if (passed !== false) {
           passed.then((ok) => {
             if (!ok || (signedIn !== undefined && !signedIn(request, reply))) return
-            admit(request, connection)
+            admit(request, reply, connection)
             done()
           }, done)
         }
@@ -333,7 +352,7 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
       }
     }
     if (signedIn !== undefined && !signedIn(request, reply)) return
-    admit(request, connection)
+    admit(request, reply, connection)
     done()
   }
   app.addHook('onRequest', gate)

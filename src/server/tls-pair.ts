@@ -31,7 +31,8 @@ export interface TlsPair {
   readonly validTo: Date
 }
 
-export type SslConfig = Config['ssl']
+/** What the key pair is read from (HSTS is about answers, not the pair). */
+export type SslConfig = Omit<Config['ssl'], 'hstsMaxAgeSeconds'>
 
 const PEM_CERT = '-----BEGIN CERTIFICATE-----'
 const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/

@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net'
 import type { Server as HttpsServer } from 'node:https'
+import { validHost } from '../access/host-guard.js'
 
 const TLS_HANDSHAKE = 0x16
 /** Enough for a request line and its headers; what does not fit is not a browser's request. */
@@ -13,17 +14,23 @@ const MAX_HEAD_BYTES = 8192
 /** A connection that has said nothing (or not a whole request head) by then is dropped. */
 export const FIRST_BYTES_TIMEOUT_MS = 10_000
 
-const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$/i
 const PATH = /^\/[\x21-\x7e]*$/
 
 type ConnectionListener = (this: HttpsServer, socket: Socket) => void
 
+/**
+ * Which Host a redirect may name: the Host guard's answer (hostWhitelist), so `Host: evil.example`
+ * does not make this server send anyone to https://evil.example/. With the guard off, any
+ * well-formed host: a browser sends the name it was given, so the redirect only repeats it.
+ */
+export type RedirectHosts = (host: string) => boolean
+
 /** The plain-HTTP answer to a request head (or whatever else arrived). */
-export function plainHttpAnswer (head: string): string {
+export function plainHttpAnswer (head: string, allows: RedirectHosts = validHost): string {
   const [requestLine = ''] = head.split('\r\n', 1)
   const target = requestLine.split(' ')[1] ?? ''
   const host = /^host:[ \t]*(.*?)[ \t]*$/im.exec(head)?.[1] ?? ''
-  const location = HOST.test(host) ? `https://${host}${PATH.test(target) ? target : '/'}` : undefined
+  const location = host !== '' && allows(host) ? `https://${host}${PATH.test(target) ? target : '/'}` : undefined
   const body = location === undefined
     ? 'This port speaks HTTPS only: use https:// instead of http:// in the address.\n'
     : `This port speaks HTTPS only: use ${location} instead.\n`
@@ -39,11 +46,11 @@ export function plainHttpAnswer (head: string): string {
   ].join('\r\n')
 }
 
-function answer (socket: Socket, first: Buffer): void {
+function answer (socket: Socket, first: Buffer, allows: RedirectHosts): void {
   let head = first
   const reply = (): void => {
     socket.off('data', collect)
-    socket.end(plainHttpAnswer(head.toString('latin1')))
+    socket.end(plainHttpAnswer(head.toString('latin1'), allows))
     // Read and drop whatever else comes, so closing never resets the connection before the
     // client has read the answer.
     socket.resume()
@@ -62,7 +69,7 @@ function answer (socket: Socket, first: Buffer): void {
  * them.
  * @example const server = https.createServer(options, handler); answerPlainHttp(server)
  */
-export function answerPlainHttp (server: HttpsServer, timeoutMs = FIRST_BYTES_TIMEOUT_MS): void {
+export function answerPlainHttp (server: HttpsServer, allows: RedirectHosts = validHost, timeoutMs = FIRST_BYTES_TIMEOUT_MS): void {
   const tlsListeners = server.listeners('connection') as ConnectionListener[]
   server.removeAllListeners('connection')
   // Connections Node's HTTP server does not know of: before TLS starts, or answered in plain HTTP.
@@ -76,7 +83,7 @@ export function answerPlainHttp (server: HttpsServer, timeoutMs = FIRST_BYTES_TI
     socket.once('close', () => waiting.delete(socket))
     socket.once('data', (chunk: Buffer) => {
       if (chunk[0] !== TLS_HANDSHAKE) {
-        answer(socket, chunk)
+        answer(socket, chunk, allows)
         return
       }
       waiting.delete(socket)

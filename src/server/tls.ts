@@ -13,6 +13,7 @@ import { watchFiles } from './file-watch.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { RequestHandler, ServerSet } from './node-servers.js'
 import { answerPlainHttp } from './tls-plain-http.js'
+import type { RedirectHosts } from './tls-plain-http.js'
 import { describePair, MIN_TLS_VERSION, pairWarnings, readTlsPair } from './tls-pair.js'
 import type { TlsPair } from './tls-pair.js'
 
@@ -47,7 +48,7 @@ function secureOptions (pair: TlsPair) {
  * as an expiry within 14 days.
  * @example const tls = openTls(config, 'me (uid 1000)', io); const servers = new ServerSet(tls.create)
  */
-export function openTls (config: Config, user: string, io: TlsIo): Tls {
+export function openTls (config: Config, user: string, io: TlsIo, redirectHosts?: RedirectHosts): Tls {
   const { ssl } = config
   let pair = readTlsPair(ssl, user, config.configPath)
   print(io.stderr, pairWarnings(pair, ssl.certPath))
@@ -69,7 +70,7 @@ export function openTls (config: Config, user: string, io: TlsIo): Tls {
   return {
     create (handler) {
       const server = createServer({ ...secureOptions(pair), handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, handler)
-      answerPlainHttp(server)
+      answerPlainHttp(server, redirectHosts)
       return server
     },
     activate (servers, lifecycle) {

@@ -5,6 +5,7 @@ import { connect } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import t from 'tap'
 import type { Test } from 'tap'
+import { createHostGuard } from '../../src/access/host-guard.js'
 import { answerPlainHttp, plainHttpAnswer } from '../../src/server/tls-plain-http.js'
 import { request } from '../helpers/http.js'
 import { httpsGet } from '../helpers/https.js'
@@ -15,7 +16,7 @@ const leaf = await issue(ca)
 
 async function tlsServer (t: Test, timeoutMs?: number): Promise<{ server: Server, port: number }> {
   const server = createServer({ cert: leaf.cert, key: leaf.key }, (_req, res) => res.end('secret\n'))
-  answerPlainHttp(server, timeoutMs)
+  answerPlainHttp(server, undefined, timeoutMs)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>((resolve) => {
     server.close(() => resolve())
@@ -50,6 +51,10 @@ t.test('the answer redirects to the same address over https when the request nam
     ['GET / HTTP/1.0\r\n\r\n', undefined],
     ['GET / HTTP/1.1\r\nHost: evil.example/@x\r\n\r\n', undefined],
     ['GET / HTTP/1.1\r\nHost: a b\r\n\r\n', undefined],
+    ['GET / HTTP/1.1\r\nHost: [::1]evil.example\r\n\r\n', undefined],
+    ['GET / HTTP/1.1\r\nHost: localhost:evil.example\r\n\r\n', undefined],
+    ['GET / HTTP/1.1\r\nHost: 127.0.0.1:80.evil.example\r\n\r\n', undefined],
+    ['GET / HTTP/1.1\r\nHost: localhost:99999\r\n\r\n', undefined],
     ['\x00\x01 garbage', undefined]
   ]
   for (const [head, location] of cases) {
@@ -64,6 +69,15 @@ t.test('the answer redirects to the same address over https when the request nam
     }
     t.match(answer, /Content-Type: text\/plain; charset=utf-8\r\nContent-Length: \d+\r\nCache-Control: no-store\r\nConnection: close\r\n/)
   }
+})
+
+t.test('a redirect names only a host the Host guard allows', async (t) => {
+  const guard = createHostGuard(['my-pc'], [])
+  const allows = (host: string): boolean => guard.allows(host)
+  t.match(plainHttpAnswer('GET /x HTTP/1.1\r\nHost: my-pc:8000\r\n\r\n', allows), 'Location: https://my-pc:8000/x\r\n')
+  const refused = plainHttpAnswer('GET /x HTTP/1.1\r\nHost: evil.example\r\n\r\n', allows)
+  t.match(refused, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.notMatch(refused, /Location|evil/)
 })
 
 t.test('plain HTTP to the TLS port gets the answer in plain HTTP; TLS on the same port still works', async (t) => {
