@@ -52,18 +52,34 @@ export function formatAccessLine (record: AccessRecord): string {
 
 export interface AccessLog {
   write (record: AccessRecord): void
-  /** Closes and opens the file again (after logrotate moved it). */
+  /**
+   * Closes and opens the file again (after logrotate moved it). Never rejects: when the file
+   * cannot be opened, the trouble is reported and lines go on to the file open before.
+   */
   reopen (): Promise<void>
   close (): Promise<void>
 }
 
-/** Ends the stream; resolves once its file is closed, after any pending write has failed or landed. */
+/** Where lines go while the log file named in the config cannot be opened or written. */
+export type Fallback = 'previous-file' | 'nowhere'
+
+export interface AccessLogOptions {
+  /** The log works again; `lost` lines could not be written meanwhile. */
+  onRecovered?: (lost: number) => void
+  /** While the file cannot be opened, a line tries again at most this often (and so does SIGHUP). */
+  retryMs?: number
+  now?: () => number
+}
+
+/** How often a line tries to open a log file that could not be opened. */
+export const RETRY_MS = 10_000
+
+/**
+ * Ends the stream; resolves once its file is closed, after any pending write has failed or landed.
+ * (A stream that failed is never ended: it was dropped at its error, before its close.)
+ */
 function end (stream: WriteStream): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.closed) {
-      resolve()
-      return
-    }
     stream.once('close', () => resolve())
     stream.end()
   })
@@ -71,28 +87,79 @@ function end (stream: WriteStream): Promise<void> {
 
 /**
  * Opens (creating folders as needed) the access log for appending. Throws, synchronously, when
- * the file cannot be opened, so start-up can say so; later write errors go to `onError`, and
- * logging never stops the server.
+ * the file cannot be opened, so start-up can say so. Later, logging never stops the server: when
+ * a reopen (SIGHUP) fails, lines go on to the file open before (logrotate's renamed one); when
+ * writing fails, lines are counted as lost. Either way `onError` is told once, the file is tried
+ * again at the next reload and by a line every `retryMs`, and `onRecovered` says how many lines
+ * were lost once it works again.
  */
-export function openAccessLog (path: string, onError: (error: Error) => void): AccessLog {
+export function openAccessLog (path: string, onError: (error: Error, fallback: Fallback) => void, options: AccessLogOptions = {}): AccessLog {
+  const now = options.now ?? Date.now
+  const retryMs = options.retryMs ?? RETRY_MS
+  let stream: WriteStream | undefined
+  let failing = false
+  let retry = false
+  let lastTry = now()
+  let lost = 0
+  const fail = (error: Error): void => {
+    if (!failing) onError(error, stream === undefined ? 'nowhere' : 'previous-file')
+    failing = true
+    retry = true
+  }
   const open = (): WriteStream => {
     mkdirSync(dirname(path), { recursive: true })
     // Opened here and now, so every line goes to the file that had this name at open time,
     // even if logrotate renames it a moment later.
-    const stream = createWriteStream(path, { fd: openSync(path, 'a', 0o640) })
-    stream.on('error', onError)
-    return stream
+    const opened = createWriteStream(path, { fd: openSync(path, 'a', 0o640) })
+    opened.on('error', (error) => {
+      if (opened !== stream) return
+      // A write failed (a full disk, a file system gone): the stream is done for.
+      stream = undefined
+      fail(error)
+    })
+    return opened
   }
-  let stream = open()
+  /** Opens the file anew; returns the stream it replaces, to be ended. */
+  const tryOpen = (): WriteStream | undefined => {
+    lastTry = now()
+    let next: WriteStream
+    try {
+      next = open()
+    } catch (error) {
+      fail(error as Error)
+      return undefined
+    }
+    const old = stream
+    stream = next
+    retry = false
+    if (failing) {
+      failing = false
+      options.onRecovered?.(lost)
+      lost = 0
+    }
+    return old
+  }
+  stream = open()
+  let closed = false
   return {
     write (record) {
-      stream.write(formatAccessLine(record))
+      if (retry && !closed && now() - lastTry >= retryMs) {
+        const old = tryOpen()
+        if (old !== undefined) void end(old)
+      }
+      if (stream === undefined) {
+        lost++
+        return
+      }
+      stream.write(formatAccessLine(record), (error) => { if (error) lost++ })
     },
     async reopen () {
-      const old = stream
-      stream = open()
-      await end(old)
+      const old = tryOpen()
+      if (old !== undefined) await end(old)
     },
-    close: () => end(stream)
+    async close () {
+      closed = true
+      if (stream !== undefined) await end(stream)
+    }
   }
 }
