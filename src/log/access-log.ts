@@ -74,12 +74,14 @@ export interface AccessLogOptions {
 /** How often a line tries to open a log file that could not be opened. */
 export const RETRY_MS = 10_000
 
-/**
- * Ends the stream; resolves once its file is closed, after any pending write has failed or landed.
- * (A stream that failed is never ended: it was dropped at its error, before its close.)
- */
+/** Ends the stream; resolves once its file is closed, after any pending write has failed or landed. */
 function end (stream: WriteStream): Promise<void> {
   return new Promise((resolve) => {
+    // Closed already: the log was closed twice.
+    if (stream.closed) {
+      resolve()
+      return
+    }
     stream.once('close', () => resolve())
     stream.end()
   })
@@ -112,6 +114,7 @@ export function openAccessLog (path: string, onError: (error: Error, fallback: F
     // even if logrotate renames it a moment later.
     const opened = createWriteStream(path, { fd: openSync(path, 'a', 0o640) })
     opened.on('error', (error) => {
+      /* c8 ignore next -- the file replaced by a reopen failing its last writes: a full disk at the very moment of a rotation */
       if (opened !== stream) return
       // A write failed (a full disk, a file system gone): the stream is done for.
       stream = undefined

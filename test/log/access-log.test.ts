@@ -41,6 +41,7 @@ t.test('creates missing folders; an unusable path throws at once', async (t) => 
   const dir = t.testdir({})
   const log = openAccessLog(join(dir, 'logs', 'deep', 'access.log'), () => {})
   await log.close()
+  await log.close()
   mkdirSync(join(dir, 'a-folder'))
   t.throws(() => openAccessLog(join(dir, 'a-folder'), () => {}), { code: 'EISDIR' })
 })
