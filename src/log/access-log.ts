@@ -11,7 +11,12 @@ import { createWriteStream, mkdirSync, openSync } from 'node:fs'
 import type { WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 
-export type Decision = 'allowed' | 'forbidden' | 'tunnel-forbidden' | 'host-rejected' | 'bad-request' | 'auth-required' | 'unauthorized' | 'rate-limited' | 'busy'
+/** Every `reason=` of the access log; the README lists each one. */
+export const DECISIONS = ['allowed', 'forbidden', 'tunnel-forbidden', 'host-rejected', 'bad-request', 'auth-required', 'unauthorized', 'rate-limited', 'busy',
+  // Refused by Node's HTTP parser, before any request exists (client-errors.ts).
+  'malformed', 'headers-too-large', 'tls-handshake', 'timeout', 'connect'] as const
+
+export type Decision = typeof DECISIONS[number]
 
 export interface AccessRecord {
   time: Date

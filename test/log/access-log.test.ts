@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { formatAccessLine, openAccessLog, quote } from '../../src/log/access-log.js'
+import { DECISIONS, formatAccessLine, openAccessLog, quote } from '../../src/log/access-log.js'
 
 const time = new Date('2026-11-25T10:00:00.000Z')
 
@@ -97,4 +97,10 @@ t.test('lines that cannot be written are counted, and the count is told when the
   await log.close()
   t.same(told, ['nowhere: ENOSPC', 'recovered, 2 lost'])
   t.match(readFileSync(path, 'utf8'), /^[^\n]*client=10\.0\.0\.3 [^\n]*\n$/)
+})
+
+t.test('the README names every reason', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const section = readme.slice(readme.indexOf('## The access log'), readme.indexOf('A fail2ban filter'))
+  for (const reason of DECISIONS) t.match(section, `\`${reason}\``, reason)
 })
