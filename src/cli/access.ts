@@ -3,7 +3,7 @@
  * whitelist (whitelist.txt or the config key, plus Docker hosts), Basic auth with its limits,
  * the access log; and keeps them current when the files change or on SIGHUP.
  */
-import { isAbsolute, join } from 'node:path'
+import { basename, dirname, isAbsolute, join } from 'node:path'
 import { BasicAuthChecker } from '../access/basic-auth.js'
 import { AccountBasicChecker } from '../accounts/account-basic.js'
 import { PasswordCheck } from '../accounts/password-check.js'
@@ -21,7 +21,7 @@ import type { Config } from '../config/config.js'
 import { describeItem } from '../config/value-source.js'
 import { TVS_ERR_ACCESS_LOG } from '../errors.js'
 import { commandLine } from '../invocation.js'
-import { openAccessLog } from '../log/access-log.js'
+import { openAccessLog, RETRY_MS } from '../log/access-log.js'
 import type { AccessLog } from '../log/access-log.js'
 import { createAccessRecorder } from '../log/access-recorder.js'
 import { TunnelSightings } from '../log/tunnel-sightings.js'
@@ -65,11 +65,13 @@ export async function dockerRules (config: Config, probe: ContainerProbe): Promi
 function openLog (config: Config, logger: Logger): AccessLog | undefined {
   if (!config.logging.enableAccessLog) return undefined
   const path = config.logging.accessLogPath
-  let reported = false
   try {
-    return openAccessLog(path, (error) => {
-      if (!reported) logger.warn(`Cannot write the access log ${path}: ${error.message}`)
-      reported = true
+    return openAccessLog(path, (error, fallback) => {
+      logger.warn(`Cannot write the access log ${path} (${error.message}): ${fallback === 'previous-file'
+        ? 'its lines go on to the file it had open before (the rotated one)'
+        : 'its lines are counted, not written'}. Check that ${dirname(path)} is a folder where this user may write ${basename(path)}, then send SIGHUP (it is also tried every ${RETRY_MS / 1000} seconds while requests come).`)
+    }, {
+      onRecovered: (lost) => { logger.warn(`The access log ${path} is written again${lost === 0 ? '.' : `; ${lost} line${lost === 1 ? '' : 's'} could not be written meanwhile.`}`) }
     })
   } catch (error) {
     throw new TVS_ERR_ACCESS_LOG(path, (error as Error).message, { cause: error })
@@ -195,7 +197,7 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
   // Everything that can fail at start-up is done before anything is registered to be closed.
   const log = openLog(config, logger)
   if (log !== undefined) {
-    lifecycle.onReload(() => log.reopen())
+    lifecycle.onReload(() => log.reopen(), 'reopening the access log')
     lifecycle.onClose(() => log.close())
   }
 
@@ -233,10 +235,10 @@ export async function setUpAccess (options: AccessSetupOptions): Promise<AccessS
     }
   }
   if (whitelist !== undefined || basicAuth !== undefined) {
-    lifecycle.onReload(reload)
+    lifecycle.onReload(reload, 'reloading the config')
     // Without a config file (TAVERN_NO_CONFIG_FILE), configPath names the environment: only whitelist.txt is watched.
     const files = [config.configPath, join(config.baseDir, WHITELIST_FILE)].filter((file) => isAbsolute(file))
-    const watch = watchFiles(files, reload, {
+    const watch = watchFiles(files, () => { void lifecycle.attempt('reloading the config', reload) }, {
       /* c8 ignore next -- the base directory exists: config.yaml was just read from it */
       onError: (error, folder) => { options.printError(`Not watching ${folder} for changes (${error.message}); kill -HUP reloads instead.`) }
     })

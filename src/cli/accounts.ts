@@ -99,7 +99,7 @@ export async function openAccounts (options: OpenAccountsOptions): Promise<Opene
       if (changed) logger.info(`${store.file} changed (accounts: ${store.size}).`)
     }, (error: unknown) => { logger.warn(`${(error as Error).message} The accounts in use stay as they were.`) })
   }
-  const watch = watchFiles([store.file], check, {
+  const watch = watchFiles([store.file], () => { void lifecycle.attempt('checking the accounts file', check) }, {
     settleMs: SETTLE_MS,
     /* c8 ignore next -- the data root exists and is ours: it was just locked */
     onError: (error, folder) => { logger.warn(`Not watching ${folder} for account changes (${error.message}); they are checked every ${POLL_MS} ms.`) }
@@ -112,7 +112,7 @@ export async function openAccounts (options: OpenAccountsOptions): Promise<Opene
     })
   }, POLL_MS)
   poll.unref()
-  lifecycle.onReload(check)
+  lifecycle.onReload(check, 'checking the accounts file')
   lifecycle.onClose(async () => {
     watch.close()
     clearInterval(poll)

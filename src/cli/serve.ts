@@ -81,7 +81,10 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   const logger = createConsoleLogger(config.logging.minLogLevel, io)
 
   const dataRoot = openDataRoot(config.dataRoot, { pid: io.pid, isRunning: io.isRunning })
-  const lifecycle = new Lifecycle()
+  // A reload step that fails leaves the server as it was: it says so, and SIGHUP tries again.
+  const lifecycle = new Lifecycle((what, error) => {
+    print(io.stderr, [`Reload: ${what} failed (${error.message}); the server goes on with what it had. Fix it and send SIGHUP to try again.`])
+  })
   lifecycle.onClose(() => { dataRoot.release() })
   try {
     // Android (Termux) refuses to list interfaces: a hint, never a crash (issue 15).

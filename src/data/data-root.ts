@@ -1,11 +1,14 @@
 /**
  * The data root: accounts, sessions and generated secrets live here. One process per data root,
- * enforced by a lock file holding the owner's process id; a lock left by a process that no longer
- * runs (a crash, a power cut) is taken over.
+ * enforced by a lock file naming its owner (process id, start time and boot id: see
+ * process-owner.ts); a lock whose owner no longer runs (a crash, a SIGKILL, a power cut) is
+ * taken over, even when its process id now belongs to another process.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TVS_ERR_DATA_LOCKED, TVS_ERR_DATA_ROOT } from '../errors.js'
+import { describeOwner, ownerRuns, parseOwner } from './process-owner.js'
+import type { ProcessProbe } from './process-owner.js'
 
 export const LOCK_FILE = 'tavern-server.lock'
 
@@ -15,10 +18,8 @@ export interface DataRoot {
   release (): void
 }
 
-export interface LockOwner {
+export interface LockOwner extends ProcessProbe {
   pid: number
-  /** Whether a process id belongs to a running process. */
-  isRunning (pid: number): boolean
 }
 
 function reason (error: unknown): string {
@@ -36,18 +37,19 @@ export function openDataRoot (path: string, owner: LockOwner): DataRoot {
   } catch (error) {
     throw new TVS_ERR_DATA_ROOT(path, reason(error), { cause: error })
   }
+  const content = `${JSON.stringify(describeOwner(owner.pid, owner.procRoot))}\n`
   for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(lock, `${owner.pid}\n`, { flag: 'wx', mode: 0o600 })
+      writeFileSync(lock, content, { flag: 'wx', mode: 0o600 })
       break
     } catch (error) {
       /* c8 ignore next 3 -- EACCES/EROFS on a folder mkdir accepted; tests run as root, which both bypass */
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new TVS_ERR_DATA_ROOT(path, reason(error), { cause: error })
       }
-      const holder = Number.parseInt(readLock(lock), 10)
-      if (attempt > 0 || (Number.isInteger(holder) && holder !== owner.pid && owner.isRunning(holder))) {
-        throw new TVS_ERR_DATA_LOCKED(path, Number.isInteger(holder) ? String(holder) : 'unknown', lock, { cause: error })
+      const holder = parseOwner(readLock(lock))
+      if (attempt > 0 || (holder !== undefined && holder.pid !== owner.pid && ownerRuns(holder, owner, writtenAt(lock)))) {
+        throw new TVS_ERR_DATA_LOCKED(path, holder === undefined ? 'unknown' : String(holder.pid), lock, { cause: error })
       }
       // A stale lock: its process is gone. Remove it and try once more.
       unlinkQuietly(lock)
@@ -56,9 +58,20 @@ export function openDataRoot (path: string, owner: LockOwner): DataRoot {
   return {
     path,
     release () {
-      if (readLock(lock).trim() === String(owner.pid)) unlinkQuietly(lock)
+      if (readLock(lock) === content) unlinkQuietly(lock)
     }
   }
+}
+
+/** When the lock was written; 0 for a lock gone meanwhile (stale: the next attempt takes it). */
+function writtenAt (lock: string): number {
+  try {
+    return statSync(lock).mtimeMs
+  /* c8 ignore start -- removed between being read and its stat: a race of microseconds */
+  } catch {
+    return 0
+  }
+  /* c8 ignore stop */
 }
 
 function readLock (lock: string): string {

@@ -1,23 +1,25 @@
 /**
  * A short-held lock on one file, shared by every process that changes it: the running server and
  * any number of `tavern-server users …` commands. The lock is a file beside the one it guards,
- * holding its owner's process id, host name and a random token, so only its owner removes it.
+ * holding its owner (process id, start time and boot id: process-owner.ts), host name and a random
+ * token, so only its owner removes it.
  * It is written whole to a file of its own first and then linked into place (link() fails if the
  * lock exists), so nobody ever sees a half-written lock; where the file system has no hard links
  * it is created exclusively instead. A lock whose owner is gone (a crash, a SIGKILL, a power cut)
- * is taken over: when its process no longer runs on this host, or when it is older than any
- * change takes.
+ * is taken over: when its owner no longer runs on this host (its process id gone, a zombie, or now
+ * another process's), or when it is older than any change takes.
  */
 import { randomBytes } from 'node:crypto'
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
 import { isTavernError, TVS_ERR_ACCOUNTS_LOCKED, TVS_ERR_ACCOUNTS_WRITE } from '../errors.js'
+import { describeOwner, ownerRuns } from './process-owner.js'
+import type { ProcessOwner, ProcessProbe } from './process-owner.js'
 
-export interface LockIdentity {
+/** The process taking the lock; `isRunning` tells of processes on this host (process-owner.ts). */
+export interface LockIdentity extends ProcessProbe {
   pid: number
   hostname: string
-  /** Whether a process id belongs to a running process (on this host). */
-  isRunning (pid: number): boolean
 }
 
 export interface LockOptions {
@@ -35,7 +37,7 @@ const UNNAMED_STALE_MS = 2000
 /** The owner's own file, linked into place as the lock: `<lock>.<24 hex digits>`. */
 export const LOCK_CANDIDATE = /\.lock\.[0-9a-f]{24}$/
 
-interface Holder { raw: string, pid: number | undefined, host: string | undefined, ageMs: number }
+interface Holder { raw: string, owner: ProcessOwner | undefined, host: string | undefined, ageMs: number }
 
 function code (error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code
@@ -45,7 +47,7 @@ function code (error: unknown): string | undefined {
 async function readHolder (lockFile: string, now: number): Promise<Holder | undefined> {
   try {
     const [raw, info] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)])
-    let parsed: { pid?: unknown, host?: unknown } = {}
+    let parsed: { pid?: unknown, host?: unknown, start?: unknown, boot?: unknown } = {}
     try {
       parsed = JSON.parse(raw) as typeof parsed
     } catch {
@@ -53,7 +55,9 @@ async function readHolder (lockFile: string, now: number): Promise<Holder | unde
     }
     return {
       raw,
-      pid: typeof parsed.pid === 'number' ? parsed.pid : undefined,
+      owner: typeof parsed.pid !== 'number'
+        ? undefined
+        : { pid: parsed.pid, ...(typeof parsed.start === 'string' && typeof parsed.boot === 'string' ? { start: parsed.start, boot: parsed.boot } : {}) },
       host: typeof parsed.host === 'string' ? parsed.host : undefined,
       ageMs: now - info.mtimeMs
     }
@@ -92,7 +96,7 @@ export async function withFileLock<T> (lockFile: string, identity: LockIdentity,
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS
   const staleMs = options.staleMs ?? STALE_MS
   const token = randomBytes(12).toString('hex')
-  const content = JSON.stringify({ pid: identity.pid, host: identity.hostname, token })
+  const content = JSON.stringify({ ...describeOwner(identity.pid, identity.procRoot), host: identity.hostname, token })
   const deadline = now() + timeoutMs
   const candidate = `${lockFile}.${token}`
   try {
@@ -130,12 +134,13 @@ export async function withFileLock<T> (lockFile: string, identity: LockIdentity,
       }
       const holder = await readHolder(lockFile, now())
       if (holder === undefined) continue
-      const gone = holder.pid !== undefined && holder.host === identity.hostname && holder.pid !== identity.pid && !identity.isRunning(holder.pid)
-      if (gone || holder.ageMs > staleMs || (holder.pid === undefined && holder.ageMs > Math.min(staleMs, UNNAMED_STALE_MS))) {
+      const { owner } = holder
+      const gone = owner !== undefined && holder.host === identity.hostname && owner.pid !== identity.pid && !ownerRuns(owner, identity, now() - holder.ageMs)
+      if (gone || holder.ageMs > staleMs || (owner === undefined && holder.ageMs > Math.min(staleMs, UNNAMED_STALE_MS))) {
         await breakStale(lockFile, holder.raw)
         continue
       }
-      if (now() > deadline) throw new TVS_ERR_ACCOUNTS_LOCKED(holder.pid === undefined ? 'unknown' : String(holder.pid), Math.round(timeoutMs / 1000), lockFile)
+      if (now() > deadline) throw new TVS_ERR_ACCOUNTS_LOCKED(owner === undefined ? 'unknown' : String(owner.pid), Math.round(timeoutMs / 1000), lockFile)
       // A change takes milliseconds: poll soon, at a random moment so waiters do not move in step.
       await delay(2 + Math.floor(Math.random() * 10))
     }

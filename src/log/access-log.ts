@@ -11,7 +11,12 @@ import { createWriteStream, mkdirSync, openSync } from 'node:fs'
 import type { WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 
-export type Decision = 'allowed' | 'forbidden' | 'tunnel-forbidden' | 'host-rejected' | 'bad-request' | 'auth-required' | 'unauthorized' | 'rate-limited' | 'busy'
+/** Every `reason=` of the access log; the README lists each one. */
+export const DECISIONS = ['allowed', 'forbidden', 'tunnel-forbidden', 'host-rejected', 'bad-request', 'auth-required', 'unauthorized', 'rate-limited', 'busy',
+  // Refused by Node's HTTP parser, before any request exists (client-errors.ts).
+  'malformed', 'headers-too-large', 'tls-handshake', 'timeout', 'connect'] as const
+
+export type Decision = typeof DECISIONS[number]
 
 export interface AccessRecord {
   time: Date
@@ -52,14 +57,32 @@ export function formatAccessLine (record: AccessRecord): string {
 
 export interface AccessLog {
   write (record: AccessRecord): void
-  /** Closes and opens the file again (after logrotate moved it). */
+  /**
+   * Closes and opens the file again (after logrotate moved it). Never rejects: when the file
+   * cannot be opened, the trouble is reported and lines go on to the file open before.
+   */
   reopen (): Promise<void>
   close (): Promise<void>
 }
 
+/** Where lines go while the log file named in the config cannot be opened or written. */
+export type Fallback = 'previous-file' | 'nowhere'
+
+export interface AccessLogOptions {
+  /** The log works again; `lost` lines could not be written meanwhile. */
+  onRecovered?: (lost: number) => void
+  /** While the file cannot be opened, a line tries again at most this often (and so does SIGHUP). */
+  retryMs?: number
+  now?: () => number
+}
+
+/** How often a line tries to open a log file that could not be opened. */
+export const RETRY_MS = 10_000
+
 /** Ends the stream; resolves once its file is closed, after any pending write has failed or landed. */
 function end (stream: WriteStream): Promise<void> {
   return new Promise((resolve) => {
+    // Closed already: the log was closed twice.
     if (stream.closed) {
       resolve()
       return
@@ -71,28 +94,80 @@ function end (stream: WriteStream): Promise<void> {
 
 /**
  * Opens (creating folders as needed) the access log for appending. Throws, synchronously, when
- * the file cannot be opened, so start-up can say so; later write errors go to `onError`, and
- * logging never stops the server.
+ * the file cannot be opened, so start-up can say so. Later, logging never stops the server: when
+ * a reopen (SIGHUP) fails, lines go on to the file open before (logrotate's renamed one); when
+ * writing fails, lines are counted as lost. Either way `onError` is told once, the file is tried
+ * again at the next reload and by a line every `retryMs`, and `onRecovered` says how many lines
+ * were lost once it works again.
  */
-export function openAccessLog (path: string, onError: (error: Error) => void): AccessLog {
+export function openAccessLog (path: string, onError: (error: Error, fallback: Fallback) => void, options: AccessLogOptions = {}): AccessLog {
+  const now = options.now ?? Date.now
+  const retryMs = options.retryMs ?? RETRY_MS
+  let stream: WriteStream | undefined
+  let failing = false
+  let retry = false
+  let lastTry = now()
+  let lost = 0
+  const fail = (error: Error): void => {
+    if (!failing) onError(error, stream === undefined ? 'nowhere' : 'previous-file')
+    failing = true
+    retry = true
+  }
   const open = (): WriteStream => {
     mkdirSync(dirname(path), { recursive: true })
     // Opened here and now, so every line goes to the file that had this name at open time,
     // even if logrotate renames it a moment later.
-    const stream = createWriteStream(path, { fd: openSync(path, 'a', 0o640) })
-    stream.on('error', onError)
-    return stream
+    const opened = createWriteStream(path, { fd: openSync(path, 'a', 0o640) })
+    opened.on('error', (error) => {
+      /* c8 ignore next -- the file replaced by a reopen failing its last writes: a full disk at the very moment of a rotation */
+      if (opened !== stream) return
+      // A write failed (a full disk, a file system gone): the stream is done for.
+      stream = undefined
+      fail(error)
+    })
+    return opened
   }
-  let stream = open()
+  /** Opens the file anew; returns the stream it replaces, to be ended. */
+  const tryOpen = (): WriteStream | undefined => {
+    lastTry = now()
+    let next: WriteStream
+    try {
+      next = open()
+    } catch (error) {
+      fail(error as Error)
+      return undefined
+    }
+    const old = stream
+    stream = next
+    retry = false
+    if (failing) {
+      failing = false
+      options.onRecovered?.(lost)
+      lost = 0
+    }
+    return old
+  }
+  stream = open()
+  let closed = false
   return {
     write (record) {
-      stream.write(formatAccessLine(record))
+      if (retry && !closed && now() - lastTry >= retryMs) {
+        const old = tryOpen()
+        if (old !== undefined) void end(old)
+      }
+      if (stream === undefined) {
+        lost++
+        return
+      }
+      stream.write(formatAccessLine(record), (error) => { if (error) lost++ })
     },
     async reopen () {
-      const old = stream
-      stream = open()
-      await end(old)
+      const old = tryOpen()
+      if (old !== undefined) await end(old)
     },
-    close: () => end(stream)
+    async close () {
+      closed = true
+      if (stream !== undefined) await end(stream)
+    }
   }
 }

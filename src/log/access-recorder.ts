@@ -1,10 +1,14 @@
 /**
  * Every access decision, recorded: the access log gets one line per decision; the console says
- * `New connection from …` the first time an address is admitted, and prints refusals, one per
- * address per minute, so a flood or a scan cannot flood the console or grow memory.
+ * `New connection from …` the first time an address is admitted, and prints refusals: the first
+ * few per address per minute, then how many more, and within a budget for all addresses
+ * together, so a flood or a scan can neither flood the console nor grow memory, and no attempt
+ * goes unsaid ("if it is not on the console, it did not reach the server").
  */
 import type { Logger } from './console.js'
-import { BoundedMap, createConsoleThrottle } from './bounded.js'
+import { BoundedMap } from './bounded.js'
+import { ConsoleBudget } from './console-budget.js'
+import type { Timers } from './console-budget.js'
 import { quote } from './access-log.js'
 import type { AccessLog, Decision } from './access-log.js'
 
@@ -24,13 +28,33 @@ export interface AccessRecorder {
    * undefined), throttled per address.
    */
   refused (facts: RequestFacts, status: number, reason: Decision, consoleLine: string | undefined): void
-  /** A console warning about an event (a lock-out), at most one per key per minute. */
+  /** A console warning about an event (a lock-out), budgeted per key as refusals are. */
   warn (key: string, line: string): void
+}
+
+/** The console's budgets; fixed for users, smaller in tests. */
+export interface ConsoleLimits {
+  windowMs: number
+  /** Refusal lines per address (and warnings per key) per window. */
+  perKey: number
+  /** Refusal lines (and warnings) for all addresses together per window, summaries included. */
+  total: number
+  timers?: Timers
+}
+
+export const CONSOLE_LIMITS: ConsoleLimits = { windowMs: 60_000, perKey: 5, total: 30 }
+
+/** "in the last minute", "in the last 2 seconds" */
+export function lastWindow (windowMs: number): string {
+  return windowMs === 60_000 ? 'in the last minute' : `in the last ${windowMs / 1000} seconds`
+}
+
+function plural (n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
 }
 
 /** Addresses remembered for "first request"; a scan beyond this only repeats a console line. */
 export const KNOWN_ADDRESSES = 10_000
-const CONSOLE_WINDOW_MS = 60_000
 
 /** Text from a client, safe to print on a terminal (no control characters, no escapes). */
 export function printable (text: string | undefined): string {
@@ -41,9 +65,19 @@ export function printable (text: string | undefined): string {
  * @param log the access log file; undefined when logging.enableAccessLog is false, which also
  *   silences the console lines.
  */
-export function createAccessRecorder (log: AccessLog | undefined, logger: Logger, now: () => number = Date.now): AccessRecorder {
+export function createAccessRecorder (log: AccessLog | undefined, logger: Logger, now: () => number = Date.now, limits: ConsoleLimits = CONSOLE_LIMITS): AccessRecorder {
   const known = new BoundedMap<string, true>(KNOWN_ADDRESSES)
-  const throttle = createConsoleThrottle(CONSOLE_WINDOW_MS, KNOWN_ADDRESSES, now)
+  const window = lastWindow(limits.windowMs)
+  const budget = (keySummary: (key: string, held: number) => string, totalSummary: (held: number, keys: string) => string): ConsoleBudget => new ConsoleBudget({
+    ...limits,
+    capacity: KNOWN_ADDRESSES,
+    now,
+    print: (line) => { logger.warn(line) },
+    keySummary,
+    totalSummary: (held, keys, more) => totalSummary(held, `${more ? 'more than ' : ''}${keys}`)
+  })
+  const refusals = budget((ip, held) => `${held} more refused from ${ip} ${window}.`,
+    (held, addresses) => `${held} more refused from ${addresses} address${addresses === '1' ? '' : 'es'} ${window}.`)
   const write = (facts: RequestFacts, status: number | undefined, reason: Decision): void => {
     log?.write({
       time: new Date(now()),
@@ -57,10 +91,9 @@ export function createAccessRecorder (log: AccessLog | undefined, logger: Logger
       ...(facts.userAgent === undefined ? {} : { userAgent: facts.userAgent })
     })
   }
-  const events = createConsoleThrottle(CONSOLE_WINDOW_MS, KNOWN_ADDRESSES, now)
-  const warn = (key: string, line: string): void => {
-    if (events(key) !== undefined) logger.warn(line)
-  }
+  const warnings = budget((key, held) => `${plural(held, 'more lock-out warning')} for ${key} ${window}.`,
+    (held, keys) => `${plural(held, 'more lock-out warning')} for ${keys} addresses or user names ${window}.`)
+  const warn = (key: string, line: string): void => { warnings.offer(key, line) }
   if (log === undefined) return { admitted () {}, refused () {}, warn }
   return {
     admitted (ip, describe) {
@@ -73,8 +106,7 @@ export function createAccessRecorder (log: AccessLog | undefined, logger: Logger
     refused (facts, status, reason, consoleLine) {
       write(facts, status, reason)
       if (consoleLine === undefined) return
-      const held = throttle(facts.client.ip)
-      if (held !== undefined) logger.warn(held === 0 ? consoleLine : `${consoleLine} (${held} more from this address since the last line)`)
+      refusals.offer(facts.client.ip, consoleLine)
     },
     warn
   }

@@ -6,7 +6,8 @@
 export class BoundedMap<K, V> {
   readonly #map = new Map<K, V>()
 
-  constructor (readonly capacity: number) {}
+  /** @param onEvict told of an entry forgotten to make room (not of one deleted or replaced). */
+  constructor (readonly capacity: number, private readonly onEvict?: (key: K, value: V) => void) {}
 
   get size (): number {
     return this.#map.size
@@ -24,8 +25,10 @@ export class BoundedMap<K, V> {
     this.#map.delete(key)
     this.#map.set(key, value)
     if (this.#map.size > this.capacity) {
-      // Maps iterate in insertion order: the first key is the oldest.
-      this.#map.delete(this.#map.keys().next().value as K)
+      // Maps iterate in insertion order: the first entry is the oldest.
+      const [oldest, old] = this.#map.entries().next().value as [K, V]
+      this.#map.delete(oldest)
+      this.onEvict?.(oldest, old)
     }
   }
 
@@ -36,23 +39,9 @@ export class BoundedMap<K, V> {
   clear (): void {
     this.#map.clear()
   }
-}
 
-/**
- * Lets one console line per key through per window, so a flood cannot flood the console; the
- * next line after a quiet window says how many were held back.
- * @example const gate = createConsoleThrottle(60_000, 1000, Date.now); gate('10.0.0.5') // 0
- */
-export function createConsoleThrottle (windowMs: number, capacity: number, now: () => number): (key: string) => number | undefined {
-  const seen = new BoundedMap<string, { until: number, held: number }>(capacity)
-  return (key) => {
-    const t = now()
-    const entry = seen.get(key)
-    if (entry !== undefined && t < entry.until) {
-      entry.held++
-      return undefined
-    }
-    seen.set(key, { until: t + windowMs, held: 0 })
-    return entry?.held ?? 0
+  /** Oldest first. */
+  [Symbol.iterator] (): IterableIterator<[K, V]> {
+    return this.#map.entries()
   }
 }

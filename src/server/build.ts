@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastif
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { accountRoutes } from './account-routes.js'
+import { clientErrorHandler } from './client-errors.js'
 import { errorPage } from './error-page.js'
 import { healthRoute } from './health.js'
 import type { HealthReport } from './health.js'
@@ -39,6 +40,8 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     logger: false,
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers() },
+    // What Node's parser refuses is logged too (fail2ban), not answered silently.
+    clientErrorHandler: clientErrorHandler(options.policy.recorder),
     ...(options.serverFactory === undefined ? {} : { serverFactory: options.serverFactory })
   })
 

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { CONNECT_REFUSED } from './client-errors.js'
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -66,6 +67,11 @@ export class ServerSet {
     server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
       awaitingContinue.add(response)
       handler(request, response)
+    })
+    // Node drops a CONNECT request without a word when nobody listens for it: it goes to the
+    // client-error handler instead, to be answered and logged (client-errors.ts).
+    server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+      server.emit('clientError', Object.assign(new Error('CONNECT request'), { code: CONNECT_REFUSED, target: request.url }), socket)
     })
     return server
   }

@@ -75,8 +75,8 @@ export function openTls (config: Config, user: string, io: TlsIo, redirectHosts?
     },
     activate (servers, lifecycle) {
       print(io.stdout, [`HTTPS certificate ${describePair(pair, ssl.certPath)}`])
-      lifecycle.onReload(() => reload(servers))
-      const watch = watchFiles([ssl.certPath, ssl.keyPath], () => reload(servers), {
+      lifecycle.onReload(() => reload(servers), 'reloading the TLS certificate')
+      const watch = watchFiles([ssl.certPath, ssl.keyPath], () => { void lifecycle.attempt('reloading the TLS certificate', () => reload(servers)) }, {
         onError (error, folder) {
           print(io.stderr, [`Warning: cannot watch ${folder} for certificate renewals (${error.message}); send SIGHUP to reload the certificate instead.`])
         }

@@ -3,9 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { breakStale, withFileLock } from '../../src/data/file-lock.js'
+import { describeOwner } from '../../src/data/process-owner.js'
 import type { LockIdentity } from '../../src/data/file-lock.js'
 
-const me: LockIdentity = { pid: 1000, hostname: 'here', isRunning: (pid) => pid === 1000 || pid === 2000 }
+// Where /proc is missing (macOS, Windows): process ids alone, as kill(pid, 0) tells of them.
+const me: LockIdentity = { pid: 1000, hostname: 'here', isRunning: (pid) => pid === 1000 || pid === 2000, procRoot: '/no/such/proc' }
 const holder = (pid: number, host = 'here') => JSON.stringify({ pid, host, token: 'theirs' })
 
 t.test('holders take turns: concurrent read-modify-writes lose nothing', async (t) => {
@@ -41,6 +43,16 @@ t.test('a lock held by a live process is waited for, then refused naming the hol
     message: `The accounts are being changed by process 2000, which did not finish within 0 seconds. Try again; if no tavern-server is running or changing accounts, delete ${lock}.`
   })
   t.equal(readFileSync(lock, 'utf8'), holder(2000), 'a live holder\'s lock is never touched')
+})
+
+t.test('with /proc, a lock naming pid 1 with another start time is taken over at once; a live owner holds', async (t) => {
+  const here: LockIdentity = { pid: 1000, hostname: 'here', isRunning: () => true }
+  const lock = join(t.testdir({ 'x.lock': JSON.stringify({ ...describeOwner(1), start: '1', host: 'here', token: 'theirs' }) }), 'x.lock')
+  t.match(await withFileLock(lock, here, async () => JSON.parse(readFileSync(lock, 'utf8')), { timeoutMs: 0 }), { pid: 1000, host: 'here' })
+  const live = JSON.stringify({ ...describeOwner(process.pid), host: 'here', token: 'theirs' })
+  writeFileSync(lock, live)
+  await t.rejects(withFileLock(lock, { ...here, isRunning: () => false }, async () => 'never', { timeoutMs: 30 }), { code: 'TVS_ERR_ACCOUNTS_LOCKED', message: `process ${process.pid}` })
+  t.equal(readFileSync(lock, 'utf8'), live)
 })
 
 t.test('a lock older than any change takes is taken over, even if its pid runs (reused)', async (t) => {

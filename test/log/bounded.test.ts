@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BoundedMap, createConsoleThrottle } from '../../src/log/bounded.js'
+import { BoundedMap } from '../../src/log/bounded.js'
 
 t.test('forgets the oldest entry once full', async (t) => {
   const map = new BoundedMap<string, number>(2)
@@ -23,14 +23,15 @@ t.test('a million distinct keys keep the map at its capacity', async (t) => {
   t.ok(map.has(999_999))
 })
 
-t.test('the console throttle lets one line per key per window through', async (t) => {
-  let now = 0
-  const gate = createConsoleThrottle(60_000, 100, () => now)
-  t.equal(gate('10.0.0.5'), 0)
-  t.equal(gate('10.0.0.5'), undefined)
-  t.equal(gate('10.0.0.5'), undefined)
-  t.equal(gate('10.0.0.6'), 0, 'other keys are independent')
-  now = 60_000
-  t.equal(gate('10.0.0.5'), 2, 'the next line says how many were held back')
-  t.equal(gate('10.0.0.5'), undefined)
+t.test('an entry forgotten to make room is told of, oldest first', async (t) => {
+  const evicted: string[] = []
+  const map = new BoundedMap<string, number>(2, (key, value) => evicted.push(`${key}=${value}`))
+  map.set('a', 1)
+  map.set('b', 2)
+  map.set('a', 3)
+  map.delete('b')
+  map.set('c', 4)
+  map.set('d', 5)
+  t.same(evicted, ['a=3'], 'replaced and deleted entries are not evictions')
+  t.same([...map], [['c', 4], ['d', 5]])
 })
