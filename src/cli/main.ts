@@ -13,6 +13,7 @@ import { keepTickShape } from './tick-shape.js'
 import type { Io, RunningServer } from './serve.js'
 import { describeUser } from './user.js'
 
+/* c8 ignore start -- asked only where /proc is missing (macOS, Windows): on Linux a lock's owner is read from /proc (process-owner.ts, tested with a fake /proc and the fallback probe) */
 function isRunning (pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -22,6 +23,7 @@ function isRunning (pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+/* c8 ignore stop */
 
 /**
  * Ctrl-C and SIGTERM stop the server gracefully (twice: at once); SIGHUP re-reads the whitelist,

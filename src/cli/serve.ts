@@ -83,6 +83,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
   const dataRoot = openDataRoot(config.dataRoot, { pid: io.pid, isRunning: io.isRunning })
   // A reload step that fails leaves the server as it was: it says so, and SIGHUP tries again.
   const lifecycle = new Lifecycle((what, error) => {
+    /* c8 ignore next -- every reload step handles its own failures (access-log.ts, tls.ts, access.ts, accounts.ts); this reports a bug in one, and test/server/lifecycle.test.ts proves the report */
     print(io.stderr, [`Reload: ${what} failed (${error.message}); the server goes on with what it had. Fix it and send SIGHUP to try again.`])
   })
   lifecycle.onClose(() => { dataRoot.release() })

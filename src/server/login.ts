@@ -28,7 +28,7 @@ export const MAX_TYPED_HANDLE = 256
 
 export const WRONG = 'Wrong user name or password.'
 
-function plural (seconds: number): string {
+export function plural (seconds: number): string {
   return `${seconds} second${seconds === 1 ? '' : 's'}`
 }
 

@@ -27,6 +27,7 @@ import type { Decision } from '../log/access-log.js'
 import { printable } from '../log/access-recorder.js'
 import type { AccessRecorder, RequestFacts } from '../log/access-recorder.js'
 import { accountGate } from './account-gate.js'
+import { plural } from './login.js'
 import type { AccountService } from './account-gate.js'
 import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
@@ -377,11 +378,11 @@ function basicAuthCheck (basicAuth: BasicAuth, recorder: AccessRecorder, deny: D
     reply.header('retry-after', String(seconds))
     if (!wait.lockedOut) {
       return deny(request, reply, 429, 'rate-limited',
-        `Too Many Requests: too many logins ${who} are being checked at once. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, undefined, user)
+        `Too Many Requests: too many logins ${who} are being checked at once. Try again in ${plural(seconds)}.`, undefined, user)
     }
     if (user !== undefined) {
       return deny(request, reply, 429, 'rate-limited',
-        `Too Many Requests: too many failed logins for user "${printable(user)}", so its logins are checked one at a time. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, undefined, user)
+        `Too Many Requests: too many failed logins for user "${printable(user)}", so its logins are checked one at a time. Try again in ${plural(seconds)}.`, undefined, user)
     }
     return deny(request, reply, 429, 'rate-limited',
       `Too Many Requests: too many failed logins ${who}. Try again in ${seconds} seconds.`,
