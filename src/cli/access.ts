@@ -71,7 +71,7 @@ function openLog (config: Config, logger: Logger): AccessLog | undefined {
         ? 'its lines go on to the file it had open before (the rotated one)'
         : 'its lines are counted, not written'}. Check that ${dirname(path)} is a folder where this user may write ${basename(path)}, then send SIGHUP (it is also tried every ${RETRY_MS / 1000} seconds while requests come).`)
     }, {
-      onRecovered: (lost) => { logger.warn(`The access log ${path} is written again${lost === 0 ? '.' : `; ${lost} line${lost === 1 ? '' : 's'} could not be written meanwhile.`}`) }
+      onRecovered: (lost) => { logger.warn(logWrittenAgain(path, lost)) }
     })
   } catch (error) {
     throw new TVS_ERR_ACCESS_LOG(path, (error as Error).message, { cause: error })
@@ -91,6 +91,11 @@ function basicCredentials (config: Config): { username: string, password: string
   return perUser(config) ? { username: '', password: '' } : config.basicAuthUser
 }
 
+
+/** What the console says once the access log can be written again, `lost` lines later. */
+export function logWrittenAgain (path: string, lost: number): string {
+  return `The access log ${path} is written again${lost === 0 ? '.' : `; ${lost} line${lost === 1 ? '' : 's'} could not be written meanwhile.`}`
+}
 /**
  * Whether a password is asked of a device that the whitelist does not admit alone: Basic auth
  * with credentials someone can log in with, or user accounts (a login page).

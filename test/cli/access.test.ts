@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { logWrittenAgain } from '../../src/cli/access.js'
 import { testApp } from '../helpers/app.js'
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
@@ -51,4 +52,10 @@ t.test('with listen off, no Docker host is looked for or admitted', async (t) =>
   t.same(access.dockerHosts, [])
   t.notMatch(access.lines.join('\n'), /Running in a container/)
   t.equal((await app.inject({ url: '/healthz', remoteAddress: '172.17.0.1' })).statusCode, 403)
+})
+
+t.test('the access log written again says how many lines were lost meanwhile', async (t) => {
+  t.equal(logWrittenAgain('/x/access.log', 0), 'The access log /x/access.log is written again.')
+  t.equal(logWrittenAgain('/x/access.log', 1), 'The access log /x/access.log is written again; 1 line could not be written meanwhile.')
+  t.equal(logWrittenAgain('/x/access.log', 3), 'The access log /x/access.log is written again; 3 lines could not be written meanwhile.')
 })

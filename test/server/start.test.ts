@@ -134,3 +134,27 @@ t.test('secondary() before Fastify made its server is a programming error', asyn
   const servers = new ServerSet((handler) => createServer(handler) as Server)
   t.throws(() => servers.secondary(), /before Fastify created its server/)
 })
+
+t.test('an upgrade on a second address goes where the primary sends upgrades, or is closed', async (t) => {
+  const servers = new ServerSet((handler) => createServer(handler) as Server)
+  const primary = servers.factory(() => {})
+  const secondary = servers.secondary()
+  const socket = () => {
+    const s = connect({ port: 9 })
+    s.on('error', () => {})
+    return s
+  }
+  // No WebSocket route behind the primary: the socket is closed.
+  const lone = socket()
+  secondary.emit('upgrade', {}, lone, Buffer.alloc(0))
+  t.ok(lone.destroyed, 'closed')
+  // With one, the primary's listener gets the request.
+  const seen: unknown[] = []
+  primary.on('upgrade', (request: unknown) => seen.push(request))
+  const request = { url: '/ws' }
+  const handed = socket()
+  secondary.emit('upgrade', request, handed, Buffer.alloc(0))
+  t.same(seen, [request])
+  t.notOk(handed.destroyed, 'left to the primary')
+  handed.destroy()
+})
