@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import { connect, createServer as createNetServer } from 'node:net'
+import { connect, createServer as createNetServer, Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { ServerSet } from '../../src/server/node-servers.js'
@@ -139,11 +139,7 @@ t.test('an upgrade on a second address goes where the primary sends upgrades, or
   const servers = new ServerSet((handler) => createServer(handler) as Server)
   const primary = servers.factory(() => {})
   const secondary = servers.secondary()
-  const socket = () => {
-    const s = connect({ port: 9 })
-    s.on('error', () => {})
-    return s
-  }
+  const socket = () => new Socket()
   // No WebSocket route behind the primary: the socket is closed.
   const lone = socket()
   secondary.emit('upgrade', {}, lone, Buffer.alloc(0))
