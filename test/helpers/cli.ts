@@ -2,7 +2,7 @@
  * Spawns the real command (bin/tavern-server.js, the built package) in a base directory and
  * waits, on its output, for it to listen or to exit. No sleeps: every wait is on an event.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -108,4 +108,12 @@ export async function runToExit (args: readonly string[], options: SpawnOptions)
   const spawned = spawnCli(args, options)
   const code = await spawned.exited
   return { code, out: spawned.out(), err: spawned.err() }
+}
+
+/** Why the server cannot be run as another user here, or false when it can. */
+export function cannotRunAsOther (): string | false {
+  if (process.getuid?.() !== 0) return 'running the server as another user needs root'
+  const probe = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', BIN])
+  if (probe.error !== undefined) return 'setpriv (util-linux) is not installed'
+  return probe.status === 0 ? false : `user nobody cannot read ${BIN} (a folder above the checkout is private)`
 }

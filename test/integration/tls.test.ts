@@ -2,7 +2,6 @@
  * HTTPS end to end: the real command, real handshakes, clients that trust only the test's own CA
  * (or the certificate `tavern-server cert` made).
  */
-import { spawnSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
@@ -10,7 +9,7 @@ import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import t from 'tap'
 import { formatDate } from '../../src/server/tls-pair.js'
-import { BIN, runToExit, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
+import { cannotRunAsOther, runToExit, startCli, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { httpsGet, keepAliveAgent } from '../helpers/https.js'
 import { days, encryptKey, issue, makeCa } from '../helpers/pki.js'
@@ -90,13 +89,6 @@ t.test('each broken certificate set-up is one line on stderr and exit 1', async 
   }
 })
 
-/** Why the server cannot be run as another user here, or false when it can. */
-function cannotRunAsOther (): string | false {
-  if (process.getuid?.() !== 0) return 'running the server as another user needs root'
-  const probe = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-r', BIN])
-  if (probe.error !== undefined) return 'setpriv (util-linux) is not installed'
-  return probe.status === 0 ? false : `user nobody cannot read ${BIN} (a folder above the checkout is private)`
-}
 const asOther = cannotRunAsOther()
 
 t.test('a key the server\'s user cannot read: the message names that user', { skip: asOther }, async (t) => {
