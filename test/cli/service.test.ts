@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -47,9 +47,10 @@ t.test('prints a unit for this installation: node, package, base directory, flag
   t.equal(value(unit, 'Unit', 'StartLimitBurst'), '5')
   t.equal(value(unit, 'Service', 'ProtectSystem'), 'strict')
   t.equal(value(unit, 'Service', 'ReadWritePaths'), `${dir} /srv/tavern-data`, 'the base directory and the data root, nothing else')
-  // The test's folder is inside the checkout, which may itself be in /tmp: then PrivateTmp= must
-  // stay off, or the service could not see its own folder (the next test checks both cases).
-  t.equal(value(unit, 'Service', 'PrivateTmp'), /^\/(var\/)?tmp\//.test(dir) ? 'no' : 'yes')
+  // The package and the test's folder are in the checkout, which may itself be in /tmp: then
+  // PrivateTmp= must stay off, or the service could not see its own files (the next test, and
+  // test/service/unit.test.ts with made-up paths, check both cases wherever the checkout is).
+  t.equal(value(unit, 'Service', 'PrivateTmp'), [dir, SCRIPT].some((p) => /^\/(var\/)?tmp\//.test(p)) ? 'no' : 'yes')
   t.equal(value(unit, 'Service', 'NoNewPrivileges'), 'yes')
   t.equal(value(unit, 'Service', 'CapabilityBoundingSet'), '', 'no capabilities for port 8123')
   t.same(values(unit, 'Service', 'AmbientCapabilities'), [])
@@ -96,12 +97,6 @@ t.test('a base directory in a home folder keeps homes read-only instead of hidde
   const io = machine(t.testdir({}))
   t.same(await runCli(['service', '--dataRoot', '/tmp/tavern-data'], io), { kind: 'exit', code: 0 })
   t.equal(value(parseUnit(io.out()), 'Service', 'PrivateTmp'), 'no')
-  // A folder outside /tmp, /var/tmp and the homes, wherever the checkout is.
-  const outside = mkdtempSync('/dev/shm/tavern-service-')
-  t.teardown(() => { rmSync(outside, { recursive: true, force: true }) })
-  const elsewhere = machine(outside)
-  t.same(await runCli(['service', '--dataRoot', '/srv/tavern-data'], elsewhere), { kind: 'exit', code: 0 })
-  t.equal(value(parseUnit(elsewhere.out()), 'Service', 'PrivateTmp'), 'yes', 'nothing in a temporary folder')
 })
 
 t.test('the access log folder is writable when it is outside the base directory, not when the log is off', async (t) => {

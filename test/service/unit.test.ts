@@ -50,3 +50,12 @@ t.test('port 0 (any free port) needs no capability', async (t) => {
   t.equal(value(unit, 'Service', 'CapabilityBoundingSet'), '')
   t.same(values(unit, 'Service', 'AmbientCapabilities'), [])
 })
+
+t.test('PrivateTmp= is on unless the server\'s files are in a temporary folder', async (t) => {
+  const unit = (readable: string[]) => parseUnit(renderUnit({
+    scope: 'system', baseDir: '/srv/t', documentation: 'file:///opt/t/README.md', command: ['/usr/bin/node'], user: 'tavern', writable: ['/srv/t'], readable, port: 0, notify: true
+  }))
+  t.equal(value(unit(['/opt/t/bin/tavern-server.js']), 'Service', 'PrivateTmp'), 'yes')
+  t.equal(value(unit(['/tmp/t/bin/tavern-server.js']), 'Service', 'PrivateTmp'), 'no', 'the package in /tmp')
+  t.equal(value(unit(['/var/tmp/t/bin/tavern-server.js']), 'Service', 'PrivateTmp'), 'no', 'the package in /var/tmp')
+})
