@@ -172,8 +172,9 @@ function cleanEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 t.test('with CI=true and a file timing out in real tap, the count is still right', async (t) => {
   const dir = t.testdir({
-    // Long enough for the file that finishes to finish on a busy machine; the other never does.
-    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 6, jobs: 2, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
+    // One file at a time (fine, then hangs), and long enough for the file that finishes to finish
+    // on a machine busy with the rest of the suite; the other never does.
+    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 10, jobs: 1, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
     node_modules: t.fixture('symlink', NODE_MODULES),
     test: {
       'fine.test.js': "import t from 'tap'\nt.test('two', async (t) => { t.ok(1); t.ok(1) })\nt.ok(true)\n",
@@ -185,7 +186,7 @@ t.test('with CI=true and a file timing out in real tap, the count is still right
   t.notMatch(tap.out, /# \{ total: /, 'and, under CI=true, prints no summary line: nothing to count from there')
   const count = await run(process.execPath, [SCRIPT, '--status', String(tap.code), 'test/fine.test.js', 'test/hangs.test.js'], dir, cleanEnv({}))
   t.equal(count.code, 0)
-  t.match(count.out, /^test\/hangs\.test\.js: 1 passed, 1 failed: timed out\n4 passed, 1 failed\n$/)
+  t.match(count.out, /^test\/hangs\.test\.js: 1 passed, 1 failed: timed out\n4 passed, 1 failed\n$/, `what tap printed:\n${tap.out}`)
 })
 
 t.test('the command line: results from files, the log, checks, and a step that failed first', async (t) => {

@@ -14,14 +14,14 @@ if (preparationState() === 'none') {
   const home = sillyTavernHome()
   mkdirSync(dirname(home), { recursive: true })
   const out = openSync(`${home}.background.log`, 'w')
-  // Only the TypeScript loader: the runner's process recording and coverage must not follow a
-  // process that outlives the run.
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
+  // Only the project's loader (for TypeScript): the runner's process recording and coverage must
+  // not follow a process that outlives the run.
+  const loader = `--import=${new URL('loader.mjs', import.meta.url).href}`
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !k.startsWith('TAP')) env[k] = v
   }
-  const child = spawn(process.execPath, [...loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
     detached: true,
     env,
     stdio: ['ignore', out, out]
