@@ -56,16 +56,48 @@ t.test('right, wrong, missing and malformed credentials over sockets; never a 50
   t.match(cli.err(), /basicAuthUser\.password is stored in plain text/)
 })
 
-t.test('a hash from `tavern-server hash-password` works as the password', async (t) => {
+t.test('one server whose password changes in config.yaml', async (t) => {
   const dir = t.testdir({})
   const hash = await hashOf('correct horse', dir)
   writeFileSync(join(dir, 'config.yaml'), `basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: '${hash}'\n`)
   const cli = await startCli(['--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horse') } })).status, 200)
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horse') } })).status, 200, 'again, from memory')
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horsE') } })).status, 401)
-  t.notMatch(cli.err(), /plain text/)
+  /** Resolves when config.yaml has been reloaded with new credentials for the `n`th time. */
+  const reloaded = (n: number) => cli.waitFor(new RegExp(`(?:basicAuthUser reloaded: remembered logins forgotten\\n[^]*){${n}}`))
+
+  t.test('a hash from `tavern-server hash-password` works as the password', async (t) => {
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horse') } })).status, 200)
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horse') } })).status, 200, 'again, from memory')
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'correct horsE') } })).status, 401)
+    t.notMatch(cli.err(), /plain text/)
+  })
+
+  t.test('a kept-alive connection logged in before is refused once the password changes', async (t) => {
+    writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: one\n')
+    await reloaded(1)
+    const { agent, connections } = oneConnection()
+    t.teardown(() => { agent.destroy() })
+    const as = async (password: string) => (await request(cli.url, { agent, headers: { authorization: basic('me', password) } })).status
+    // The first login checks the password, the next ones are remembered, by the process and then
+    // by the connection itself.
+    for (let i = 0; i < 3; i++) t.equal(await as('one'), 200)
+    writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: two\n')
+    await reloaded(2)
+    t.equal(await as('one'), 401, 'the old password, on the same connection')
+    t.equal(await as('two'), 200)
+    t.equal(await as('two'), 200)
+    t.equal(await as('one'), 401, 'and again after the new one logged in on it')
+    t.equal(connections(), 1, 'every request went over one connection')
+  })
+
+  t.test('changing the password in config.yaml applies at once and forgets remembered logins', async (t) => {
+    // The password is "two", remembered from the test before.
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'two') } })).status, 200)
+    writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: three\n')
+    await reloaded(3)
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'two') } })).status, 401)
+    t.equal((await request(cli.url, { headers: { authorization: basic('me', 'three') } })).status, 200)
+  })
 })
 
 t.test('five failures: then 429 with Retry-After, and the right password waits too', async (t) => {
@@ -88,35 +120,6 @@ t.test('satisfy any: no password from a whitelisted address, a password from any
   const stranger = await request(cli.url, { localAddress: '127.0.0.2' })
   t.equal(stranger.status, 401)
   t.equal((await request(cli.url, { localAddress: '127.0.0.2', headers: { authorization: basic('me', 's3cret') } })).status, 200)
-})
-
-t.test('changing the password in config.yaml applies at once and forgets remembered logins', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: one\n' })
-  const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'one') } })).status, 200)
-  writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: two\n')
-  await cli.waitFor(/basicAuthUser reloaded: remembered logins forgotten\n/)
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'one') } })).status, 401)
-  t.equal((await request(cli.url, { headers: { authorization: basic('me', 'two') } })).status, 200)
-})
-
-t.test('a kept-alive connection logged in before is refused once the password changes', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: one\n' })
-  const cli = await startCli(['--port', '0'], { cwd: dir })
-  const { agent, connections } = oneConnection()
-  t.teardown(() => { agent.destroy(); cli.child.kill() })
-  const as = async (password: string) => (await request(cli.url, { agent, headers: { authorization: basic('me', password) } })).status
-  // The first login checks the password, the next ones are remembered, by the process and then
-  // by the connection itself.
-  for (let i = 0; i < 3; i++) t.equal(await as('one'), 200)
-  writeFileSync(join(dir, 'config.yaml'), 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: two\n')
-  await cli.waitFor(/basicAuthUser reloaded: remembered logins forgotten\n/)
-  t.equal(await as('one'), 401, 'the old password, on the same connection')
-  t.equal(await as('two'), 200)
-  t.equal(await as('two'), 200)
-  t.equal(await as('one'), 401, 'and again after the new one logged in on it')
-  t.equal(connections(), 1, 'every request went over one connection')
 })
 
 t.test('listening with Basic auth alone passes the start-up gate, and the banner says a password is asked', async (t) => {

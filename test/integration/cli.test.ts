@@ -49,13 +49,16 @@ t.test('--listen binds every interface; with IPv6 on it is listed first', { skip
   t.equal(nsGet(ns, 'http://[::1]:8000/healthz').status, 200)
 })
 
-t.test('listenAddress.ipv6 works with and without brackets', async (t) => {
-  for (const address of ['::1', '[::1]']) {
+t.test('listenAddress.ipv6 works with and without brackets; SIGTERM and SIGINT stop cleanly with exit 0, even with an idle keep-alive connection', async (t) => {
+  for (const [address, signal] of [['::1', 'SIGTERM'], ['[::1]', 'SIGINT']] as const) {
     const cli = await startCli(['--listen', '--enableIPv4=false', '--enableIPv6', '--listenAddressIPv6', address, '--port', '0'], { cwd: t.testdir({}) })
     t.match(cli.out(), new RegExp(`tavern-server is listening on IPv6: \\[::1\\]:${cli.port}\n`), address)
-    t.equal((await request(`http://[::1]:${cli.port}/healthz`)).status, 200)
-    cli.child.kill('SIGTERM')
-    t.equal(await cli.exited, 0)
+    const agent = new Agent({ keepAlive: true })
+    t.equal((await request(`http://[::1]:${cli.port}/healthz`, { agent })).status, 200)
+    cli.child.kill(signal)
+    t.equal(await cli.exited, 0, signal)
+    t.match(cli.out(), `${signal} received: finishing requests in progress, then stopping.`)
+    agent.destroy()
   }
 })
 
@@ -82,12 +85,6 @@ t.test('the security gate refuses --listen with a whitelist that admits everyone
   t.match(empty.err, /basicAuthMode is true but basicAuthUser\.username is empty/)
 })
 
-t.test('securityOverride starts with a loud warning', async (t) => {
-  const cli = await startCli(['--listen', '--no-whitelist', '--securityOverride', '--listenAddressIPv4', '127.0.0.1', '--port', '0'], { cwd: t.testdir({}) })
-  t.teardown(() => { cli.child.kill() })
-  t.match(cli.err(), /WARNING: securityOverride is on/)
-})
-
 t.test('a port in use is one line and exit 1, no stack trace', async (t) => {
   const blocker = createServer()
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
@@ -96,28 +93,6 @@ t.test('a port in use is one line and exit 1, no stack trace', async (t) => {
   const result = await runToExit(['--port', String(port)], { cwd: t.testdir({ 'config.yaml': 'port: 1\n' }) })
   t.equal(result.code, 1)
   t.equal(result.err, `Port ${port} is already in use (another tavern-server may be running). Stop it or choose another port with --port.\n`)
-})
-
-t.test('SIGTERM and SIGINT stop cleanly with exit 0, even with an idle keep-alive connection', async (t) => {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const cli = await startCli(['--port', '0'], { cwd: t.testdir({}) })
-    const agent = new Agent({ keepAlive: true })
-    t.equal((await request(`${cli.url}healthz`, { agent })).status, 200)
-    cli.child.kill(signal)
-    t.equal(await cli.exited, 0, signal)
-    t.match(cli.out(), `${signal} received: finishing requests in progress, then stopping.`)
-    agent.destroy()
-  }
-})
-
-t.test('SIGHUP reloads instead of stopping the server', async (t) => {
-  const cli = await startCli(['--port', '0'], { cwd: t.testdir({}) })
-  t.teardown(() => { cli.child.kill() })
-  cli.child.kill('SIGHUP')
-  await cli.waitFor(/SIGHUP received: reloading\.\n/)
-  // SIGHUP would end a Node process that does not handle it; this one keeps serving.
-  t.equal((await request(`${cli.url}healthz`)).status, 200)
-  t.equal(cli.child.exitCode, null)
 })
 
 t.test('a signal sent the moment the address is printed is handled, never Node\'s default (the end of the process)', async (t) => {
@@ -156,56 +131,65 @@ t.test('bad input at start-up: each a clear message, exit code and no stack trac
   }
 })
 
-t.test('an unknown key is a warning with a suggestion, and the server starts', async (t) => {
-  const cli = await startCli(['--port', '0'], { cwd: t.testdir({ 'config.yaml': 'whitelistmode: false\n' }) })
-  t.teardown(() => { cli.child.kill() })
-  t.match(cli.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)
-})
-
-t.test('precedence reaches the running server: flag over env over file', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'port: 1\nprotocol:\n  ipv6: true\n' })
-  const cli = await startCli(['--port', '0'], { cwd: dir, env: { TAVERN_PORT: '2', SILLYTAVERN_PROTOCOL_IPV6: 'false' } })
-  t.teardown(() => { cli.child.kill() })
-  t.match(cli.out(), /listening on IPv4: 127\.0\.0\.1:\d+\n/, 'the env var turned IPv6 off; the flag chose the port')
-  t.not(cli.port, 2)
-})
-
 t.test('node server.js works from the checkout', async (t) => {
   const result = await runToExit(['--version'], { cwd: t.testdir({}), script: SERVER_JS })
   t.equal(result.code, 0)
   t.match(result.out, /^\d+\.\d+\.\d+\n$/)
 })
 
-t.test('a second server on the same data root is refused', async (t) => {
-  const dir = t.testdir({})
-  const first = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { first.child.kill() })
-  const second = await runToExit(['--port', '0'], { cwd: dir })
-  t.equal(second.code, 1)
-  t.match(second.err, new RegExp(`in use by another tavern-server \\(process ${first.child.pid}\\)`))
-})
-
-t.test('a lock left by a crashed server is taken over', async (t) => {
+t.test('one server for what needs no start of its own', async (t) => {
+  // An unknown key, settings from every source, no whitelist with securityOverride, and a lock
+  // left by a crashed server: each is checked on this one server, which a second Ctrl-C ends.
   const dead = spawnSync(process.execPath, ['-e', '']).pid as number
-  const dir = t.testdir({ data: { 'tavern-server.lock': `${dead}\n` } })
-  const cli = await startCli(['--port', '0'], { cwd: dir })
+  const dir = t.testdir({ 'config.yaml': 'whitelistmode: false\nport: 1\nprotocol:\n  ipv6: true\n', data: { 'tavern-server.lock': `${dead}\n` } })
+  const cli = await startCli(['--port', '0', '--listen', '--no-whitelist', '--securityOverride', '--listenAddressIPv4', '127.0.0.1'], { cwd: dir, env: { TAVERN_PORT: '2', SILLYTAVERN_PROTOCOL_IPV6: 'false' } })
   t.teardown(() => { cli.child.kill() })
-  t.match(JSON.parse(readFileSync(join(dir, 'data', 'tavern-server.lock'), 'utf8')), { pid: cli.child.pid, start: /^\d+$/, boot: /./ })
-})
 
-t.test('a second Ctrl-C stops at once, without waiting for requests in progress', async (t) => {
-  const cli = await startCli(['--port', '0'], { cwd: t.testdir({}) })
-  // A request whose body never finishes keeps the first Ctrl-C waiting.
-  const socket = connect(cli.port, '127.0.0.1')
-  await new Promise<void>((resolve) => socket.on('connect', resolve))
-  socket.write('POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nab')
-  socket.on('error', () => {})
-  t.teardown(() => socket.destroy())
-  // The request has passed the gate (its first-connection line is out) and waits for its body.
-  await cli.waitFor(/New connection from 127\.0\.0\.1/)
-  cli.child.kill('SIGINT')
-  await cli.waitFor(/SIGINT received/)
-  cli.child.kill('SIGINT')
-  t.equal(await cli.exited, 1)
-  t.match(cli.err(), 'SIGINT again: stopping now without waiting.')
+  t.test('an unknown key is a warning with a suggestion, and the server starts', async (t) => {
+    t.match(cli.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)
+  })
+
+  t.test('precedence reaches the running server: flag over env over file', async (t) => {
+    t.match(cli.out(), /listening on IPv4: 127\.0\.0\.1:\d+\n/, 'the env var turned IPv6 off; the flag chose the port')
+    t.not(cli.port, 2)
+  })
+
+  t.test('securityOverride starts with a loud warning', async (t) => {
+    t.match(cli.err(), /WARNING: securityOverride is on/)
+  })
+
+  t.test('a lock left by a crashed server is taken over', async (t) => {
+    t.match(JSON.parse(readFileSync(join(dir, 'data', 'tavern-server.lock'), 'utf8')), { pid: cli.child.pid, start: /^\d+$/, boot: /./ })
+  })
+
+  t.test('a second server on the same data root is refused', async (t) => {
+    const second = await runToExit(['--port', '0'], { cwd: dir })
+    t.equal(second.code, 1)
+    t.match(second.err, new RegExp(`in use by another tavern-server \\(process ${cli.child.pid}\\)`))
+  })
+
+  t.test('SIGHUP reloads instead of stopping the server', async (t) => {
+    cli.child.kill('SIGHUP')
+    await cli.waitFor(/SIGHUP received: reloading\.\n/)
+    // SIGHUP would end a Node process that does not handle it; this one keeps serving.
+    t.equal((await request(`${cli.url}healthz`)).status, 200)
+    t.equal(cli.child.exitCode, null)
+  })
+
+  t.test('a second Ctrl-C stops at once, without waiting for requests in progress', async (t) => {
+    // A request whose body never finishes keeps the first Ctrl-C waiting. From an address of its
+    // own, so that its first-connection line is new.
+    const socket = connect({ port: cli.port, host: '127.0.0.1', localAddress: '127.0.0.7' })
+    await new Promise<void>((resolve) => socket.on('connect', resolve))
+    socket.write('POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nab')
+    socket.on('error', () => {})
+    t.teardown(() => socket.destroy())
+    // The request has passed the gate (its first-connection line is out) and waits for its body.
+    await cli.waitFor(/New connection from 127\.0\.0\.7/)
+    cli.child.kill('SIGINT')
+    await cli.waitFor(/SIGINT received/)
+    cli.child.kill('SIGINT')
+    t.equal(await cli.exited, 1)
+    t.match(cli.err(), 'SIGINT again: stopping now without waiting.')
+  })
 })

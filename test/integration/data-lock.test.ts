@@ -8,12 +8,23 @@ import t from 'tap'
 import { runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 
-t.test('a lock naming a running process (pid 1) with another start time does not block', async (t) => {
+t.test('one server started over a lock naming pid 1', async (t) => {
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
   const dir = t.testdir({ data: { 'tavern-server.lock': JSON.stringify({ pid: 1, start: '1', boot }) } })
-  const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
-  t.equal((await request(`${cli.url}healthz`)).status, 200)
+  const first = await startCli(['--port', '0'], { cwd: dir })
+  t.teardown(() => { first.child.kill() })
+
+  t.test('a lock naming a running process (pid 1) with another start time does not block', async (t) => {
+    t.equal((await request(`${first.url}healthz`)).status, 200)
+  })
+
+  t.test('an older version\'s lock naming the running server still blocks a second one', async (t) => {
+    const lock = join(dir, 'data', 'tavern-server.lock')
+    writeFileSync(lock, `${String(first.child.pid)}\n`)
+    const second = await runToExit(['--port', '0'], { cwd: dir })
+    t.equal(second.code, 1)
+    t.match(second.err, `The data root ${join(dir, 'data')} is in use by another tavern-server (process ${String(first.child.pid)}). Stop that one first`)
+  })
 })
 
 t.test('killed with SIGKILL, a server can be started again at once, before its process is reaped', async (t) => {
@@ -27,15 +38,4 @@ t.test('killed with SIGKILL, a server can be started again at once, before its p
   t.teardown(() => { second.child.kill() })
   t.equal((await request(`${second.url}healthz`)).status, 200)
   t.equal(JSON.parse(readFileSync(join(dir, 'data', 'tavern-server.lock'), 'utf8')).pid, second.child.pid)
-})
-
-t.test('an older version\'s lock naming the running server still blocks a second one', async (t) => {
-  const dir = t.testdir({})
-  const first = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { first.child.kill() })
-  const lock = join(dir, 'data', 'tavern-server.lock')
-  writeFileSync(lock, `${String(first.child.pid)}\n`)
-  const second = await runToExit(['--port', '0'], { cwd: dir })
-  t.equal(second.code, 1)
-  t.match(second.err, `The data root ${join(dir, 'data')} is in use by another tavern-server (process ${String(first.child.pid)}). Stop that one first`)
 })

@@ -27,9 +27,9 @@ function replacePair (folder: string, pair: Pick<Leaf, 'cert' | 'key'>, names = 
   renameSync(join(folder, 'cert.tmp'), join(folder, names.cert))
 }
 
-t.test('--ssl --keyPath --certPath serves HTTPS that verifies against the CA', async (t) => {
-  const dir = t.testdir({ tls: { 'server.crt': leaf.cert, 'server.key': leaf.key } })
-  const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--port', '0'], { cwd: dir })
+t.test('--ssl --keyPath --certPath serves HTTPS that verifies against the CA; an encrypted key opens with --keyPassphrase', async (t) => {
+  const dir = t.testdir({ tls: { 'server.crt': leaf.cert, 'server.key': encryptKey(leaf.key, 'correct horse') } })
+  const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--keyPassphrase', 'correct horse', '--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
   t.equal(cli.url, `https://127.0.0.1:${cli.port}/`)
   t.match(cli.out(), `HTTPS certificate ${join(dir, 'tls', 'server.crt')}: valid until `)
@@ -39,25 +39,6 @@ t.test('--ssl --keyPath --certPath serves HTTPS that verifies against the CA', a
     t.same([response.status, response.body, response.serial], [200, 'ok\n', leaf.serial], host)
   }
   t.equal(cli.err(), '')
-})
-
-t.test('the default certs/cert.pem and certs/privkey.pem live in the base directory', async (t) => {
-  const dir = t.testdir({ site: { 'config.yaml': 'port: 0\nssl:\n  enabled: true\n', certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } }, elsewhere: {} })
-  const cli = await startCli(['--configPath', '../site/config.yaml'], { cwd: join(dir, 'elsewhere') })
-  t.teardown(() => { cli.child.kill() })
-  t.match(cli.out(), `HTTPS certificate ${join(dir, 'site', 'certs', 'cert.pem')}`)
-  t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).serial, leaf.serial)
-})
-
-t.test('an encrypted key opens with the passphrase from TAVERN_SSL_KEYPASSPHRASE or --keyPassphrase', async (t) => {
-  const dir = t.testdir({ 'config.yaml': 'port: 0\n', certs: { 'cert.pem': leaf.cert, 'privkey.pem': encryptKey(leaf.key, 'correct horse') } })
-  const viaEnv = await startCli(['--ssl'], { cwd: dir, env: { TAVERN_SSL_KEYPASSPHRASE: 'correct horse' } })
-  t.equal((await httpsGet(`${viaEnv.url}healthz`, { ca: ca.cert })).status, 200)
-  viaEnv.child.kill('SIGTERM')
-  t.equal(await viaEnv.exited, 0)
-  const viaFlag = await startCli(['--ssl', '--keyPassphrase', 'correct horse'], { cwd: dir })
-  t.teardown(() => { viaFlag.child.kill() })
-  t.equal((await httpsGet(`${viaFlag.url}healthz`, { ca: ca.cert })).status, 200)
 })
 
 t.test('each broken certificate set-up is one line on stderr and exit 1', async (t) => {
@@ -135,22 +116,24 @@ t.test('tavern-server cert makes a pair the server accepts, valid for this compu
   t.match(cli.out(), `SHA-256 fingerprint ${certificate.fingerprint256}`, 'the server shows the same fingerprint')
 })
 
-t.test('reload: new connections get the new certificate, a kept-alive connection carries on', async (t) => {
+t.test('reload: new connections get the new certificate, a kept-alive connection carries on; an encrypted key opens with TAVERN_SSL_KEYPASSPHRASE, at start and at each reload', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'port: 0\nssl:\n  enabled: true\n' })
   const certs = join(dir, 'certs')
-  replacePair(certs, leaf)
-  const cli = await startCli([], { cwd: dir })
+  const encrypted = (pair: Leaf): Leaf => ({ ...pair, key: encryptKey(pair.key, 'correct horse') })
+  replacePair(certs, encrypted(leaf))
+  const cli = await startCli([], { cwd: dir, env: { TAVERN_SSL_KEYPASSPHRASE: 'correct horse' } })
   const agent = keepAliveAgent(ca.cert)
   t.teardown(() => {
     agent.destroy()
     cli.child.kill()
   })
   const url = `${cli.url}healthz`
-  t.equal((await httpsGet(url, { ca: ca.cert, agent })).serial, leaf.serial)
+  const first = await httpsGet(url, { ca: ca.cert, agent })
+  t.same([first.status, first.serial], [200, leaf.serial], 'the encrypted key opened with the passphrase from the environment')
 
   // Renewed on disk (as certbot does): picked up by itself.
   const renewed = await issue(ca)
-  replacePair(certs, renewed)
+  replacePair(certs, encrypted(renewed))
   await cli.waitFor(/Reloaded the TLS certificate \S+cert\.pem: valid until .* UTC, SHA-256 fingerprint [0-9A-F:]+\n/)
   const kept = await httpsGet(url, { ca: ca.cert, agent })
   t.same([kept.status, kept.reused, kept.serial], [200, true, leaf.serial], 'the open connection still works')
@@ -158,7 +141,7 @@ t.test('reload: new connections get the new certificate, a kept-alive connection
 
   // SIGHUP reloads at once, and prints the new expiry.
   const third = await issue(ca, { notAfter: days(20) })
-  replacePair(certs, third)
+  replacePair(certs, encrypted(third))
   cli.child.kill('SIGHUP')
   await cli.waitFor(new RegExp(`SIGHUP received: reloading\\.\\n(?:.*\\n)*?Reloaded the TLS certificate \\S+: valid until ${formatDate(new Date(new X509Certificate(third.cert).validTo))}`))
   t.equal((await httpsGet(url, { ca: ca.cert })).serial, third.serial)
@@ -174,34 +157,39 @@ t.test('reload: new connections get the new certificate, a kept-alive connection
   t.equal(await cli.exited, 0, 'stops cleanly with a kept-alive TLS connection open')
 })
 
-t.test('a certificate expiring within 14 days: a warning with the date, and the server starts', async (t) => {
+t.test('one server whose certificate expires soon, from the base directory of its config file', async (t) => {
   const soon = await issue(ca, { notBefore: days(-80), notAfter: days(3) })
-  const dir = t.testdir({ certs: { 'cert.pem': soon.cert, 'privkey.pem': soon.key } })
-  const cli = await startCli(['--ssl', '--port', '0'], { cwd: dir })
+  const dir = t.testdir({ site: { 'config.yaml': 'port: 0\nssl:\n  enabled: true\n', certs: { 'cert.pem': soon.cert, 'privkey.pem': soon.key } }, elsewhere: {} })
+  const cli = await startCli(['--configPath', '../site/config.yaml'], { cwd: join(dir, 'elsewhere') })
   t.teardown(() => { cli.child.kill() })
-  t.match(cli.err(), `Warning: the TLS certificate ${join(dir, 'certs', 'cert.pem')} expires on ${formatDate(new Date(new X509Certificate(soon.cert).validTo))}, in 2 days.`)
-  t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).status, 200)
-})
 
-t.test('plain HTTP to the HTTPS port is told to use https://', async (t) => {
-  const dir = t.testdir({ certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } })
-  const cli = await startCli(['--ssl', '--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
-  const response = await request(`http://127.0.0.1:${cli.port}/chat`)
-  t.equal(response.status, 307)
-  t.equal(response.headers.location, `https://127.0.0.1:${cli.port}/chat`)
-  t.equal(response.body, `This port speaks HTTPS only: use https://127.0.0.1:${cli.port}/chat instead.\n`)
-  t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).status, 200, 'and HTTPS goes on working')
-  // More header lines than Node keeps: refused over HTTPS as over HTTP, before the whitelist.
-  const piled = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${'A: 1\r\n'.repeat(999)}X-Forwarded-For: 127.0.0.9\r\n\r\n`
-  const answer = await new Promise<string>((resolve, reject) => {
-    const socket = tlsConnect({ port: cli.port, host: '127.0.0.1', ca: ca.cert, servername: 'localhost' }, () => socket.end(piled))
-    let text = ''
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
-    socket.on('end', () => resolve(text))
-    socket.on('error', reject)
+  t.test('the default certs/cert.pem and certs/privkey.pem live in the base directory', async (t) => {
+    t.match(cli.out(), `HTTPS certificate ${join(dir, 'site', 'certs', 'cert.pem')}`)
+    t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).serial, soon.serial)
   })
-  t.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
-  const plain = await request(`http://127.0.0.1:${cli.port}/chat`, { headers: { Host: `127.0.0.1:${cli.port}`, ...Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`a${i}`, '1'])) } })
-  t.equal(plain.status, 307, 'plain HTTP with as many lines is only redirected')
+
+  t.test('a certificate expiring within 14 days: a warning with the date, and the server starts', async (t) => {
+    t.match(cli.err(), `Warning: the TLS certificate ${join(dir, 'site', 'certs', 'cert.pem')} expires on ${formatDate(new Date(new X509Certificate(soon.cert).validTo))}, in 2 days.`)
+    t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).status, 200)
+  })
+
+  t.test('plain HTTP to the HTTPS port is told to use https://', async (t) => {
+    const response = await request(`http://127.0.0.1:${cli.port}/chat`)
+    t.equal(response.status, 307)
+    t.equal(response.headers.location, `https://127.0.0.1:${cli.port}/chat`)
+    t.equal(response.body, `This port speaks HTTPS only: use https://127.0.0.1:${cli.port}/chat instead.\n`)
+    t.equal((await httpsGet(`${cli.url}healthz`, { ca: ca.cert })).status, 200, 'and HTTPS goes on working')
+    // More header lines than Node keeps: refused over HTTPS as over HTTP, before the whitelist.
+    const piled = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${'A: 1\r\n'.repeat(999)}X-Forwarded-For: 127.0.0.9\r\n\r\n`
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ port: cli.port, host: '127.0.0.1', ca: ca.cert, servername: 'localhost' }, () => socket.end(piled))
+      let text = ''
+      socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    t.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+    const plain = await request(`http://127.0.0.1:${cli.port}/chat`, { headers: { Host: `127.0.0.1:${cli.port}`, ...Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`a${i}`, '1'])) } })
+    t.equal(plain.status, 307, 'plain HTTP with as many lines is only redirected')
+  })
 })

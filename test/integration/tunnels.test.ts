@@ -29,8 +29,8 @@ async function start (t: Test, yaml: string, args: string[] = []) {
   const dir = t.testdir({ 'config.yaml': yaml })
   const cli = await startCli(['--port', '0', ...args], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
-  const get = (host: string, headers: Record<string, string> = {}) =>
-    request(`http://${host}:${cli.port}/`, { headers: { ...headers, host: `localhost:${cli.port}` } })
+  const get = (host: string, headers: Record<string, string> = {}, path = '/') =>
+    request(`http://${host}:${cli.port}${path}`, { headers: { ...headers, host: `localhost:${cli.port}` } })
   const log = async (): Promise<string> => {
     cli.child.kill('SIGTERM')
     await cli.exited
@@ -38,25 +38,6 @@ async function start (t: Test, yaml: string, args: string[] = []) {
   }
   return { cli, dir, get, log }
 }
-
-t.test('whitelist only: no tunnel visitor is this computer; a named visitor is judged by its address', async (t) => {
-  const { cli, get, log } = await start(t, CONFIG)
-  t.equal((await get('127.0.0.1')).status, 200, 'the browser on this computer')
-  t.equal((await get('[::1]')).status, 200, 'also over IPv6')
-  for (const { name, headers, origin } of TUNNELS) {
-    for (const host of ['127.0.0.1', '[::1]']) {
-      const response = await get(host, headers)
-      t.equal(response.status, 403, `${name} from ${host}`)
-      t.match(response.body, origin === undefined ? /which does not say who is connecting\. .*set basicAuthMode: true \(with basicAuthUser\) and satisfy: any in config\.yaml in/ : `(forwarded from ${origin}) through`, name)
-    }
-  }
-  await cli.waitForErr(/Exposure changed: ngrok/)
-  t.equal(cli.err().split('\n').filter((l) => l.startsWith('Exposure changed: Tailscale Funnel')).length, 1, 'once per tunnel (and known origin or not)')
-  t.match(cli.err(), 'Exposure changed: Cloudflare Tunnel (its requests carry CF-Connecting-IP) relays requests to this server. They arrive from this computer\'s own address but are not treated as this computer. Each request is judged by its visitor\'s own address')
-  const lines = (await log()).split('\n')
-  t.equal(lines.filter((l) => / reason=tunnel-forbidden /.test(l)).length, 8, 'four tunnels that name nobody, from 127.0.0.1 and ::1')
-  t.match(lines.join('\n'), /client=203\.0\.113\.9 forwarded_from=127\.0\.0\.1 .* status=403 reason=forbidden /, 'a named visitor is refused as itself')
-})
 
 t.test('whitelist and Basic auth (satisfy: all): the password does not make a tunnel visitor this computer', async (t) => {
   const { get } = await start(t, CONFIG + AUTH)
@@ -68,42 +49,6 @@ t.test('whitelist and Basic auth (satisfy: all): the password does not make a tu
   }
 })
 
-t.test('satisfy: any: this computer needs no password, a tunnel visitor must give it', async (t) => {
-  const { get, cli, log } = await start(t, `${CONFIG}${AUTH}satisfy: any\n`)
-  t.equal((await get('127.0.0.1')).status, 200, 'this computer, whitelisted')
-  for (const { name, headers } of TUNNELS) {
-    for (const host of ['127.0.0.1', '[::1]']) {
-      const asked = await get(host, headers)
-      t.equal(asked.status, 401, `${name} from ${host} without the password`)
-      t.match(asked.headers['www-authenticate'], /^Basic /)
-      t.equal((await get(host, { ...headers, authorization: GOOD })).status, 200, `${name} from ${host} with the password`)
-    }
-  }
-  const wrong = `Basic ${Buffer.from('me:wrong').toString('base64')}`
-  t.equal((await get('127.0.0.1', { 'Cf-Ray': 'x', authorization: wrong })).status, 401, 'a wrong password')
-  await cli.waitForErr(/Exposure changed: ngrok .*must give the password/)
-  t.match(await log(), /reason=auth-required/)
-})
-
-t.test('a kept-alive connection that first carried an unmarked request still judges each marked one', async (t) => {
-  const { cli } = await start(t, CONFIG)
-  const { agent, connections } = oneConnection()
-  t.teardown(() => agent.destroy())
-  const url = `http://127.0.0.1:${cli.port}/`
-  t.equal((await request(url, { agent })).status, 200)
-  t.equal((await request(url, { agent, headers: { 'cf-ray': 'x' } })).status, 403)
-  t.equal((await request(url, { agent })).status, 200)
-  t.equal(connections(), 1)
-})
-
-t.test('50 tunnel requests at once: all refused, one console notice', async (t) => {
-  const { cli, get } = await start(t, CONFIG)
-  const statuses = await Promise.all(Array.from({ length: 50 }, () => get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' }).then((r) => r.status)))
-  t.same(new Set(statuses), new Set([403]))
-  await cli.waitForErr(/Exposure changed: Tailscale Funnel/)
-  t.equal(cli.err().split('\n').filter((l) => l.startsWith('Exposure changed')).length, 1)
-})
-
 t.test('an X-Forwarded-For the trusted-proxy rules do not resolve marks an unknown relay', async (t) => {
   const { get } = await start(t, `${CONFIG}trustedProxies: []\n`)
   const response = await get('127.0.0.1', { 'X-Forwarded-For': '203.0.113.5' })
@@ -111,15 +56,73 @@ t.test('an X-Forwarded-For the trusted-proxy rules do not resolve marks an unkno
   t.match(response.body, 'through a proxy or tunnel on the server (X-Forwarded-For), which does not say who is connecting')
 })
 
-t.test('doctor asks the running server which tunnels it has seen', async (t) => {
-  const { cli, dir, get } = await start(t, `${CONFIG}${AUTH}satisfy: any\n`)
-  await get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' })
-  await get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' })
-  const doctor = await runToExit(['doctor', '--json', '--port', String(cli.port)], { cwd: dir })
-  const report = JSON.parse(doctor.out) as { checks: Array<{ id: string, status: string, message: string }> }
-  const tunnels = report.checks.filter((c) => c.id === 'tunnels')
-  t.equal(tunnels.length, 1)
-  t.equal(tunnels[0]?.status, 'warning')
-  t.match(tunnels[0]?.message, /^Tailscale Funnel \(its requests carry Tailscale-Funnel-Request\) relayed 2 requests to the running server \(last at \d{4}-.*they must give the password \(satisfy: any\)\.$/)
-  t.match(report.checks.find((c) => c.id === 'port')?.message, `port ${cli.port} is held by the tavern-server for this base directory`)
+t.test('one server whose whitelist is this computer alone', async (t) => {
+  const { cli, get, log } = await start(t, CONFIG)
+
+  t.test('50 tunnel requests at once: all refused, one console notice', async (t) => {
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' }, '/burst').then((r) => r.status)))
+    t.same(new Set(statuses), new Set([403]))
+    await cli.waitForErr(/Exposure changed: Tailscale Funnel/)
+    t.equal(cli.err().split('\n').filter((l) => l.startsWith('Exposure changed')).length, 1)
+  })
+
+  t.test('a kept-alive connection that first carried an unmarked request still judges each marked one', async (t) => {
+    const { agent, connections } = oneConnection()
+    t.teardown(() => agent.destroy())
+    const url = `http://127.0.0.1:${cli.port}/?kept`
+    t.equal((await request(url, { agent })).status, 200)
+    t.equal((await request(url, { agent, headers: { 'cf-ray': 'x' } })).status, 403)
+    t.equal((await request(url, { agent })).status, 200)
+    t.equal(connections(), 1)
+  })
+
+  t.test('whitelist only: no tunnel visitor is this computer; a named visitor is judged by its address', async (t) => {
+    t.equal((await get('127.0.0.1')).status, 200, 'the browser on this computer')
+    t.equal((await get('[::1]')).status, 200, 'also over IPv6')
+    for (const { name, headers, origin } of TUNNELS) {
+      for (const host of ['127.0.0.1', '[::1]']) {
+        const response = await get(host, headers)
+        t.equal(response.status, 403, `${name} from ${host}`)
+        t.match(response.body, origin === undefined ? /which does not say who is connecting\. .*set basicAuthMode: true \(with basicAuthUser\) and satisfy: any in config\.yaml in/ : `(forwarded from ${origin}) through`, name)
+      }
+    }
+    await cli.waitForErr(/Exposure changed: ngrok/)
+    t.equal(cli.err().split('\n').filter((l) => l.startsWith('Exposure changed: Tailscale Funnel')).length, 1, 'once per tunnel (and known origin or not)')
+    t.match(cli.err(), 'Exposure changed: Cloudflare Tunnel (its requests carry CF-Connecting-IP) relays requests to this server. They arrive from this computer\'s own address but are not treated as this computer. Each request is judged by its visitor\'s own address')
+    const lines = (await log()).split('\n')
+    t.equal(lines.filter((l) => / path="\/" .* reason=tunnel-forbidden /.test(l)).length, 8, 'four tunnels that name nobody, from 127.0.0.1 and ::1')
+    t.match(lines.join('\n'), /client=203\.0\.113\.9 forwarded_from=127\.0\.0\.1 .* status=403 reason=forbidden /, 'a named visitor is refused as itself')
+  })
+})
+
+t.test('one server with satisfy: any', async (t) => {
+  const { cli, dir, get, log } = await start(t, `${CONFIG}${AUTH}satisfy: any\n`)
+
+  t.test('doctor asks the running server which tunnels it has seen', async (t) => {
+    await get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' })
+    await get('127.0.0.1', { 'Tailscale-Funnel-Request': '?1' })
+    const doctor = await runToExit(['doctor', '--json', '--port', String(cli.port)], { cwd: dir })
+    const report = JSON.parse(doctor.out) as { checks: Array<{ id: string, status: string, message: string }> }
+    const tunnels = report.checks.filter((c) => c.id === 'tunnels')
+    t.equal(tunnels.length, 1)
+    t.equal(tunnels[0]?.status, 'warning')
+    t.match(tunnels[0]?.message, /^Tailscale Funnel \(its requests carry Tailscale-Funnel-Request\) relayed 2 requests to the running server \(last at \d{4}-.*they must give the password \(satisfy: any\)\.$/)
+    t.match(report.checks.find((c) => c.id === 'port')?.message, `port ${cli.port} is held by the tavern-server for this base directory`)
+  })
+
+  t.test('satisfy: any: this computer needs no password, a tunnel visitor must give it', async (t) => {
+    t.equal((await get('127.0.0.1')).status, 200, 'this computer, whitelisted')
+    for (const { name, headers } of TUNNELS) {
+      for (const host of ['127.0.0.1', '[::1]']) {
+        const asked = await get(host, headers)
+        t.equal(asked.status, 401, `${name} from ${host} without the password`)
+        t.match(asked.headers['www-authenticate'], /^Basic /)
+        t.equal((await get(host, { ...headers, authorization: GOOD })).status, 200, `${name} from ${host} with the password`)
+      }
+    }
+    const wrong = `Basic ${Buffer.from('me:wrong').toString('base64')}`
+    t.equal((await get('127.0.0.1', { 'Cf-Ray': 'x', authorization: wrong })).status, 401, 'a wrong password')
+    await cli.waitForErr(/Exposure changed: ngrok .*must give the password/)
+    t.match(await log(), /reason=auth-required/)
+  })
 })
