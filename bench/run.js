@@ -4,7 +4,8 @@
  *   npm run bench                       full run (a few minutes); writes bench/results.md
  *   node bench/run.js --quick           one short round of every case, to see that everything runs (or BENCH_QUICK=1)
  *   node bench/run.js --smoke           seconds: the cases marked smoke in cases.js (together they run every
- *                                       part of the harness), very short loads; what the test suite runs
+ *                                       part of the harness), loads of 100 requests; what the test suite runs
+ *                                       (with --only proxied: the app behind the gate, 20 held event streams)
  *   node bench/run.js --out file.md     write the report there (quick, smoke and --only runs write none
  *                                       unless asked, so bench/results.md is always a full run)
  *   node bench/run.js --load autocannon use autocannon even when wrk is installed
@@ -47,8 +48,9 @@ import { median, ratios } from './lib/stats.js'
 const PLANS = {
   full: { rounds: 7, duration: 3, warmup: 2, connections: 50, headToHead: { rounds: 7, duration: 3, warmup: 5, connections: 50 }, starts: 10, bigStarts: 5, compileRuns: 5, flood: 5, floodMargin: 2, whitelistSize: 100_000 },
   quick: { rounds: 1, duration: 1, warmup: 1, connections: 10, headToHead: { rounds: 1, duration: 1, warmup: 1, connections: 10 }, starts: 2, bigStarts: 1, compileRuns: 1, flood: 1, floodMargin: 2, whitelistSize: 100_000 },
-  // Proves the harness works, nothing more: what `npm test` runs (test/bench/run.test.ts).
-  smoke: { rounds: 1, duration: 0.25, warmup: 0, connections: 4, headToHead: { rounds: 1, duration: 0.25, warmup: 0, connections: 4 }, starts: 1, bigStarts: 1, compileRuns: 1, flood: 0.25, floodMargin: 0.5, whitelistSize: 2_000 }
+  // Proves the harness works, nothing more: what `npm test` runs (test/bench/*.test.ts). Each load
+  // stops after `requests` answers, and `streams` event streams are held instead of the app's count.
+  smoke: { rounds: 1, duration: 0.25, warmup: 0, connections: 4, requests: 100, headToHead: { rounds: 1, duration: 0.25, warmup: 0, connections: 4, requests: 100 }, starts: 1, bigStarts: 1, compileRuns: 1, flood: 0.25, floodMargin: 0.5, whitelistSize: 2_000, streams: 20 }
 }
 const TARGETS = { startRatio: 1.5, rssMb: 80, compileMs: 500 }
 const START_TIMEOUT_MS = 60_000
@@ -134,6 +136,7 @@ async function measureRounds (targets, { load, pinning }) {
       url: `${target.server.origin}${ROUTE}`,
       connections: plan.connections,
       duration,
+      requests: plan.requests,
       headers: target.headers,
       caPath: target.caPath,
       cpu: pinning?.load

@@ -68,7 +68,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
           await target.server.proc.stop()
           target.server = await target.launch()
         }
-        const options = { url: `${target.server.origin}${route}`, connections: plan.connections, headers, cpu: pinning?.load }
+        const options = { url: `${target.server.origin}${route}`, connections: plan.connections, requests: plan.requests, headers, cpu: pinning?.load }
         // The quick run only shows that everything runs: no warm-up.
         if (!plan.quick) await runLoad(load, { ...options, duration: plan.warmup })
         const before = cpuMs(target.server.proc.pid)
@@ -123,7 +123,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
       result.streaming = { events, direct, gated, addedP99: gated.p99 - direct.p99, targetMs: spec.streaming.target.addedP99Ms }
       result.streaming.pass = result.streaming.addedP99 < spec.streaming.target.addedP99Ms
 
-      const { count } = spec.streams
+      const count = plan.streams ?? spec.streams.count
       const intervalMs = plan.quick ? spec.streams.intervalMs / 2 : spec.streams.intervalMs
       log(`${count} event streams at once through the gate`)
       const rssBefore = residentMb(tavern.server.proc.pid)
@@ -135,7 +135,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
       result.streams = { count, ...held, rssBefore, rssHolding, pass: held.held === count && held.completed === count }
     } catch (error) {
       result.streaming ??= { reason: error.message, targetMs: spec.streaming.target.addedP99Ms }
-      result.streams ??= { reason: error.message, count: spec.streams.count }
+      result.streams ??= { reason: error.message, count: plan.streams ?? spec.streams.count }
     } finally {
       await tavern.server?.proc.stop()
     }

@@ -17,7 +17,9 @@ const result = await autocannon({
   // autocannon stops at the first sample after the duration; samples come every second unless
   // told otherwise, so a shorter run needs shorter samples to be as short as asked.
   ...(spec.duration < 1 ? { sampleInt: Math.max(50, spec.duration * 1000) } : {}),
-  ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate })
+  ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate }),
+  // A number of requests instead of a duration (a smoke run).
+  ...(spec.amount === undefined ? {} : { amount: spec.amount })
 })
 process.stdout.write(`${JSON.stringify({
   requests: result.requests.total,

@@ -33,13 +33,14 @@ export function cpuNs (pid) {
 }
 
 /** One measurement of both servers at once; every figure is per server. */
-async function together (pair, { load, connections, duration, cpu }) {
+async function together (pair, { load, connections, duration, requests, cpu }) {
   const before = pair.map((t) => cpuNs(t.server.proc.pid))
   const began = process.hrtime.bigint()
   const results = await Promise.all(pair.map((t) => runLoad(load, {
     url: `${t.server.origin}${t.route}`,
     connections,
     duration,
+    requests,
     headers: t.headers,
     caPath: t.caPath,
     cpu
@@ -60,7 +61,7 @@ async function together (pair, { load, connections, duration, cpu }) {
  */
 export async function headToHead (reference, challenger, { load, plan, pinning, log = () => {} }) {
   const pair = [reference, challenger]
-  const options = { load, connections: plan.connections, cpu: pinning?.load }
+  const options = { load, connections: plan.connections, requests: plan.requests, cpu: pinning?.load }
   const rounds = []
   for (let round = 0; round < plan.rounds; round++) {
     for (const target of pair) target.server = await target.launch()

@@ -29,16 +29,18 @@ function parseJsonLine (text) {
 }
 
 /**
- * Loads `url` for `duration` seconds with `connections` keep-alive connections.
+ * Loads `url` for `duration` seconds with `connections` keep-alive connections; with `requests`,
+ * stops after about that many answers (a smoke run: the harness's mechanics, not a measurement).
  * @returns {Promise<{ rps: number, p50: number, p99: number, max: number, requests: number, errors: number }>}
  *   latencies in ms; errors counts non-2xx answers and socket errors
  */
-export async function runLoad (generator, { url, connections, duration, headers = {}, caPath, cpu, overallRate }) {
+export async function runLoad (generator, { url, connections, duration, headers = {}, caPath, cpu, overallRate, requests }) {
   let result
   if (generator.name === 'wrk') {
     const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
     // wrk counts whole seconds.
-    const run = await runToEnd('wrk', ['-t1', `-c${connections}`, `-d${Math.max(1, Math.ceil(duration))}s`, '-s', WRK_REPORT, ...headerArgs, url], { cpu })
+    const env = requests === undefined ? undefined : cleanEnv({ WRK_REQUESTS: String(requests) })
+    const run = await runToEnd('wrk', ['-t1', `-c${connections}`, `-d${Math.max(1, Math.ceil(duration))}s`, '-s', WRK_REPORT, ...headerArgs, url], { cpu, env })
     const json = parseJsonLine(run.out)
     if (run.code !== 0 || json === undefined) throw new Error(`wrk failed (${run.code}): ${lastLine(run.err) || lastLine(run.out)}`)
     result = {
@@ -50,7 +52,7 @@ export async function runLoad (generator, { url, connections, duration, headers 
       errors: json.non2xx + json.socketErrors
     }
   } else {
-    const spec = { url, connections, duration, headers, ...(overallRate === undefined ? {} : { overallRate }) }
+    const spec = { url, connections, duration, headers, ...(overallRate === undefined ? {} : { overallRate }), ...(requests === undefined ? {} : { amount: requests }) }
     const env = cleanEnv(caPath === undefined ? {} : { NODE_EXTRA_CA_CERTS: caPath })
     const run = await runToEnd(process.execPath, [AUTOCANNON_WORKER, JSON.stringify(spec)], { cpu, env })
     const json = parseJsonLine(run.out)

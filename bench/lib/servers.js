@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dump, load } from 'js-yaml'
-import { cpuMs, launch } from './processes.js'
+import { cleanEnv, cpuMs, launch } from './processes.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const TAVERN_BIN = join(ROOT, 'bin', 'tavern-server.js')
@@ -41,12 +41,12 @@ export function writeConfig (dir, overrides) {
 
 /**
  * Spawns a server and waits for its `Go to:` line.
- * @param {{ script: string, args: string[], cwd: string, cpu?: number, timeoutMs?: number }} options
+ * @param {{ script: string, args: string[], cwd: string, cpu?: number, timeoutMs?: number, env?: object }} options
  * @returns the process, its origin (`http://127.0.0.1:PORT`), protocol, and the time and CPU time
  *   it took to listen, in ms
  */
-export async function startServer ({ script, args, cwd, cpu, timeoutMs }) {
-  const proc = launch(process.execPath, [script, ...args], { cwd, cpu })
+export async function startServer ({ script, args, cwd, cpu, timeoutMs, env }) {
+  const proc = launch(process.execPath, [script, ...args], { cwd, cpu, env })
   try {
     const { match, at } = await proc.waitFor(GO_TO, timeoutMs)
     const [, protocol, host, port] = match
@@ -57,10 +57,16 @@ export async function startServer ({ script, args, cwd, cpu, timeoutMs }) {
   }
 }
 
-/** Starts tavern-server (`--port 0` plus the case's flags) in `dir`, which holds its config.yaml. */
+/**
+ * Starts tavern-server (`--port 0` plus the case's flags) in `dir`, which holds its config.yaml.
+ * BENCH_TAVERN_NODE_OPTIONS, when set, is NODE_OPTIONS for tavern-server alone: the test suite
+ * records the command's coverage that way while every other process of the run goes without.
+ */
 export function startTavern ({ dir, bin = TAVERN_BIN, config, flags = [], cpu, timeoutMs }) {
   writeConfig(dir, config)
-  return startServer({ script: bin, args: ['--port', '0', ...flags], cwd: dir, cpu, timeoutMs })
+  const options = process.env.BENCH_TAVERN_NODE_OPTIONS
+  const env = options === undefined ? undefined : cleanEnv({ NODE_OPTIONS: options })
+  return startServer({ script: bin, args: ['--port', '0', ...flags], cwd: dir, cpu, timeoutMs, env })
 }
 
 /** Starts the bare Fastify baseline, over TLS when `tls` holds a key and certificate. */

@@ -9,7 +9,8 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { chromium, devices } from 'playwright-core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { runToExit, startCli } from '../helpers/cli.js'
+import { writeAccounts } from '../helpers/accounts-file.js'
+import { startCli } from '../helpers/cli.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
@@ -51,7 +52,7 @@ async function logIn (page: Page, url: string, handle: string, password: string)
 
 t.test('on a phone: log in, wrong password, an admin makes an account, disables it, ends other sessions, logs out', { skip: noBrowser }, async (t) => {
   const dir = t.testdir({ 'config.yaml': 'enableUserAccounts: true\nwhitelistDockerHosts: false\n' })
-  t.equal((await runToExit(['users', 'passwd', 'admin'], { cwd: dir, stdin: 'admin pw\n' })).code, 0)
+  await writeAccounts(dir, { admin: 'admin pw' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill() })
   const browser = await launch(t)

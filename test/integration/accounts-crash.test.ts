@@ -12,7 +12,8 @@ import { addAccount } from '../../src/accounts/account-changes.js'
 import { AccountStore } from '../../src/accounts/account-store.js'
 
 const WRITER = fileURLToPath(new URL('workers/account-writer.js', import.meta.url))
-const ROUNDS = 15
+// Eight rounds: sixteen kills, two at a time, at 1 to 11 acknowledged writes.
+const ROUNDS = 8
 
 /** Starts a writer and kills it with SIGKILL when it has acknowledged `acks` writes; resolves with what it acknowledged. */
 function writeUntilKilled (dataRoot: string, prefix: string, acks: number): Promise<string[]> {

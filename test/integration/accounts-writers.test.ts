@@ -4,6 +4,7 @@
  * the server.
  */
 import t from 'tap'
+import { writeAccounts } from '../helpers/accounts-file.js'
 import { runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 
@@ -15,7 +16,7 @@ async function users (dir: string, args: string[], stdin?: string) {
 
 t.test('the CLI and the web admin page change accounts at the same time, and nothing is lost', async (t) => {
   const dir = t.testdir({ 'config.yaml': CONFIG })
-  await users(dir, ['passwd', 'admin'], 'admin pw\n')
+  await writeAccounts(dir, { admin: 'admin pw' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
   t.teardown(() => { cli.child.kill('SIGKILL') })
   const login = await request(`${cli.url}_tavern/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'admin', password: 'admin pw' }) })

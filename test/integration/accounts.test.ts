@@ -4,9 +4,11 @@
  * seeing it), a restart that keeps people logged in, the cookie's Secure flag over TLS, and the
  * app behind the gate receiving the account but never the cookie.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import t from 'tap'
 import type { Test } from 'tap'
+import { writeAccounts } from '../helpers/accounts-file.js'
 import { runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { issue, makeCa } from '../helpers/pki.js'
@@ -49,8 +51,7 @@ t.test('listening on the network: accounts count only when every enabled account
 
 t.test('a running server follows the users commands within a second, and a restart keeps people logged in', async (t) => {
   const dir = t.testdir({ 'config.yaml': CONFIG })
-  await users(dir, ['passwd', 'admin'], 'admin pw\n')
-  await users(dir, ['add', 'alice'], 'alice pw\n')
+  await writeAccounts(dir, { admin: 'admin pw', alice: 'alice pw' })
   const port = await freePort()
   let cli = await serve(t, dir, ['--port', String(port)])
   const page = (cookie?: string) => request(`${cli.url}chat`, { headers: { accept: 'text/html', ...(cookie === undefined ? {} : { cookie }) } })
@@ -82,31 +83,28 @@ t.test('a running server follows the users commands within a second, and a resta
   t.equal((await page(again.cookie)).status, 302, 'removed: out too')
 })
 
-t.test('over TLS the session cookie is Secure', async (t) => {
+t.test('over TLS the session cookie is Secure; with the app behind the gate it is named for the port the server got and stays at the gate', async (t) => {
   const ca = await makeCa()
   const leaf = await issue(ca)
-  const dir = t.testdir({ 'config.yaml': CONFIG, certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } })
-  await users(dir, ['passwd', 'admin'], 'admin pw\n')
+  const upstream = await startUpstream(t)
+  const dir = t.testdir({ 'config.yaml': `${CONFIG}app:\n  upstream: ${upstream.url}\n`, certs: { 'cert.pem': leaf.cert, 'privkey.pem': leaf.key } })
+  await writeAccounts(dir, { admin: 'admin pw' })
   const cli = await serve(t, dir, ['--ssl', '--port', '0'])
-  const setCookie = await new Promise<string | undefined>((resolve, reject) => {
-    const req = httpsRequest(`${cli.url}_tavern/api/login`, { method: 'POST', ca: ca.cert, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.headers['set-cookie']?.[0]))
+  const send = (path: string, options: { method?: string, headers?: Record<string, string>, body?: string }) => new Promise<{ status: number, headers: IncomingHttpHeaders, body: string }>((resolve, reject) => {
+    const req = httpsRequest(`${cli.url}${path}`, { method: options.method ?? 'GET', ca: ca.cert, headers: options.headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
     })
     req.on('error', reject)
-    req.end(JSON.stringify({ handle: 'admin', password: 'admin pw' }))
+    req.end(options.body)
   })
+  const login = await send('_tavern/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'admin', password: 'admin pw' }) })
+  const setCookie = login.headers['set-cookie']?.[0]
   t.match(setCookie, /; HttpOnly; SameSite=Lax; Secure$/)
-})
-
-t.test('with the app behind the gate, the session cookie of the port the server got stays at the gate', async (t) => {
-  const upstream = await startUpstream(t)
-  const dir = t.testdir({ 'config.yaml': `${CONFIG}app:\n  upstream: ${upstream.url}\n` })
-  await users(dir, ['passwd', 'admin'], 'admin pw\n')
-  const cli = await serve(t, dir)
-  const { cookie } = await logIn(cli.url, 'admin', 'admin pw')
+  const cookie = setCookie?.split(';')[0]
   t.match(cookie, new RegExp(`^tavern_session_${cli.port}=`), 'named for the port chosen at listen')
-  const answer = await request(`${cli.url}echo`, { headers: { cookie: `${cookie as string}; theme=dark`, 'remote-user': 'alice' } })
+  const answer = await send('echo', { headers: { cookie: `${cookie as string}; theme=dark`, 'remote-user': 'alice' } })
   t.equal(answer.status, 200)
   const { rawHeaders } = JSON.parse(answer.body) as Echo
   const sent = (name: string) => rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1]?.toLowerCase() === name)
