@@ -66,6 +66,7 @@ t.test('--help loads neither the server nor the config loader nor any sub-comman
   t.match(run.out, 'Usage:')
   t.ok(has(loaded(), 'dist/cli/main.js'), 'the hook sees the command\'s modules')
   loads(t, loaded(), [], ['server', 'config', 'certificates', 'https', 'upstream', 'files', 'qrCode', 'accounts', 'doctor', 'service'])
+  t.notOk(has(loaded(), 'node_modules/ipaddr.js/'), 'nor ipaddr.js (the check-access argument is read without it)')
 })
 
 t.test('a start on the defaults loads the server, and nothing of HTTPS, the app proxy, static files, the QR code or accounts', async (t) => {
