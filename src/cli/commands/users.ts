@@ -64,9 +64,9 @@ async function folder (opened: Opened, io: Io, handle: string): Promise<string> 
 }
 
 async function newPassword (io: Io, handle: string): Promise<string> {
+  const { hashPassword } = await lazyImport(() => import('../../access/password-hash.js'))
   const password = await readPassword(io, `New password for ${handle}`, 'nothing changed')
   if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | ${commandLine(`users passwd ${handle}`)}`)
-  const { hashPassword } = await lazyImport(() => import('../../access/password-hash.js'))
   return hashPassword(password)
 }
 
