@@ -35,7 +35,7 @@ import { chooseLoadGenerator, runLoad } from './lib/load.js'
 import { ensureTools } from './setup.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
 import { fetchOnce, precheck } from './lib/precheck.js'
-import { cpuMs, detectPinning, residentMb, runToEnd } from './lib/processes.js'
+import { cpuMs, detectPinning, lastLine, residentMb, runToEnd } from './lib/processes.js'
 import { markdown } from './lib/report.js'
 import { ROOT, startBaseline, startServer, startTavern, BASELINE_SCRIPT, TAVERN_BIN, writeConfig } from './lib/servers.js'
 import { median, ratios } from './lib/stats.js'
@@ -285,6 +285,19 @@ async function startTimes ({ dir, fixtures, pinning }) {
   }
   result.ratio = result.tavernMs / result.bareMs
   result.startPass = result.ratio <= TARGETS.startRatio
+
+  // `--help`, spawn → exit, beside bare `node -e 0` in the same run: what loading the command
+  // costs before it does anything (the server's modules are loaded only to serve).
+  const help = { bare: [], tavern: [] }
+  for (let i = 0; i < plan.starts; i++) {
+    for (const which of i % 2 === 0 ? ['bare', 'tavern'] : ['tavern', 'bare']) {
+      const spawned = performance.now()
+      const run = await runToEnd(process.execPath, which === 'bare' ? ['-e', '0'] : [bin, '--help'], { cwd: defaults, cpu })
+      if (run.code !== 0) throw new Error(`${which === 'bare' ? 'node -e 0' : 'tavern-server --help'} failed (${run.code}): ${lastLine(run.err)}`)
+      help[which].push(performance.now() - spawned)
+    }
+  }
+  Object.assign(result, { helpMs: median(help.tavern), nodeMs: median(help.bare) })
 
   try {
     const { bigWhitelist } = await fixtures.get(['bigWhitelist'])

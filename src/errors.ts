@@ -204,6 +204,10 @@ export const TVS_ERR_IMPORT_SOURCE = define<[path: string, reason: string]>(
   'TVS_ERR_IMPORT_SOURCE',
   'Cannot import accounts from %s: %s. Give the SillyTavern data folder (the one holding _storage), for example ~/SillyTavern/data.'
 )
+export const TVS_ERR_INSTALL_INCOMPLETE = define<[reason: string, root: string]>(
+  'TVS_ERR_INSTALL_INCOMPLETE',
+  'A part of tavern-server is missing: %s. The installation in %s is incomplete, or was changed while this command ran: install it again (from a checkout: npm install, which also rebuilds dist/).'
+)
 
 /** Every error above carries a `code`; start-up failures are reported by code and message. */
 export interface TavernError extends Error {

@@ -81,6 +81,9 @@ function startupTable (results) {
       ? [`start, spawn → listening (median of ${s.runs})`, `${ms(s.tavernMs)} ms`, `${ms(s.bareMs)} ms`, num(s.ratio, 2), '≤ 1.5 × bare Fastify', verdict(s.startPass)]
       : ['start, spawn → listening', `not measured: ${s.reason}`, DASH, DASH, '≤ 1.5 × bare Fastify', DASH],
     [`CPU time to listening (median of ${s.runs})`, `${ms(s.tavernCpuMs)} ms`, `${ms(s.bareCpuMs)} ms`, num(s.tavernCpuMs / s.bareCpuMs, 2), DASH, DASH],
+    ...(s.reason === undefined
+      ? [[`\`--help\`, spawn → exit (median of ${s.runs}), beside \`node -e 0\``, `${ms(s.helpMs)} ms`, `${ms(s.nodeMs)} ms (node -e 0)`, num(s.helpMs / s.nodeMs, 2), DASH, DASH]]
+      : []),
     ['resident memory after start (no access control)', `${num(s.rssStart)} MB`, `${num(s.bareRssStart)} MB`, num(s.rssStart / s.bareRssStart, 2), '< 80 MB', verdict(s.rssPass)],
     ['resident memory after load (no access control)', `${num(s.rssAfter)} MB`, `${num(s.bareRssAfter)} MB`, num(s.rssAfter / s.bareRssAfter, 2), DASH, DASH],
     s.compileReason === undefined

@@ -4,7 +4,6 @@
  * `whitelistDockerHosts`, those addresses are admitted, and start-up says which.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { lookup } from 'node:dns/promises'
 import { join } from 'node:path'
 import type { RuleSource } from './ip-rules.js'
 
@@ -46,6 +45,8 @@ export function createSystemProbe (root = '/'): ContainerProbe {
     inContainer: () => existsSync(at('.dockerenv')) || existsSync(at('run/.containerenv')) ||
       /docker|containerd|kubepods|libpod/.test(readQuietly(at('proc/1/cgroup'))),
     async resolve (name) {
+      // The resolver is loaded only inside a container, where the names are looked up.
+      const { lookup } = await import('node:dns/promises')
       let timer: NodeJS.Timeout | undefined
       /* c8 ignore next -- needs a DNS server that never answers */
       const timeout = new Promise<string[]>((resolve) => { timer = setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS) })

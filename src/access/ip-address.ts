@@ -5,8 +5,6 @@
  * compare, which a 100,000-entry whitelist does a million times at start-up. IPv4-mapped IPv6
  * (`::ffff:192.168.0.5`, `::ffff:c0a8:5`) is read as the IPv4 address it carries.
  */
-import ipaddr from 'ipaddr.js'
-
 export type Address = { family: 4, value: number } | { family: 6, value: string }
 
 /** Sorts after every IPv6 key: the exclusive end of the IPv6 space. */
@@ -124,14 +122,35 @@ export function parseAddress (text: string): Address | undefined {
   return { family: 6, value: v6 }
 }
 
+/**
+ * RFC 5952 section 4: lower-case groups without leading zeros, the longest run of two or more
+ * zero groups (the first of equal runs) written as `::`. Written here rather than taken from
+ * ipaddr.js, so that the command line's sub-commands do without loading it.
+ */
+function formatV6 (key: string): string {
+  const groups: string[] = []
+  let start = -1
+  let length = 1
+  let run = 0
+  for (let i = 0; i < 8; i++) {
+    const group = Number.parseInt(key.slice(i * 4, i * 4 + 4), 16)
+    groups.push(group.toString(16))
+    run = group === 0 ? run + 1 : 0
+    if (run > length) {
+      length = run
+      start = i - run + 1
+    }
+  }
+  return start < 0 ? groups.join(':') : `${groups.slice(0, start).join(':')}::${groups.slice(start + length).join(':')}`
+}
+
 /** The canonical text: dotted IPv4, RFC 5952 compressed IPv6. */
 export function formatAddress (address: Address): string {
   if (address.family === 4) {
     const v = address.value
     return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
   }
-  const parts = Array.from({ length: 8 }, (_, i) => Number.parseInt(address.value.slice(i * 4, i * 4 + 4), 16))
-  return new ipaddr.IPv6(parts).toString()
+  return formatV6(address.value)
 }
 
 /** The key after `key`, or V6_END after the last address. */

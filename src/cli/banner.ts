@@ -10,7 +10,6 @@ import type { BoundAddress } from '../server/start.js'
 import { deviceLine, surveyAddresses } from './device-addresses.js'
 import type { SurveyInput } from './device-addresses.js'
 import { exposureLine, listenAdvice } from './exposure.js'
-import { qrCodeLines } from './qr-code.js'
 
 export { listenAdvice }
 
@@ -19,8 +18,11 @@ export interface BannerInput extends SurveyInput {
   interfaceProblem?: string | undefined
   /** The number of whitelist entries in force, for the exposure line. */
   whitelistEntries: number
-  /** Whether to draw the QR code of the first address (qrCode, --qr, a terminal). */
-  qrCode: boolean
+  /**
+   * Draws the QR code of the first address (qr-code.ts) when one is to be drawn (drawQrCode), or
+   * false; so uqr is loaded only by a start that draws one.
+   */
+  qrCode: false | ((url: string) => string[])
 }
 
 const WILDCARD = new Set(['0.0.0.0', '::'])
@@ -59,7 +61,7 @@ export function banner (input: BannerInput): string[] {
     } else {
       lines.push('On another device, open one of:', ...devices.map(deviceLine))
       const first = devices[0] as (typeof devices)[number]
-      if (input.qrCode) lines.push(`Or scan this with a phone's camera to open ${first.url}`, ...qrCodeLines(first.url))
+      if (input.qrCode !== false) lines.push(`Or scan this with a phone's camera to open ${first.url}`, ...input.qrCode(first.url))
     }
     lines.push(input.config.logging.enableAccessLog
       ? `Connections are logged to ${input.config.logging.accessLogPath}`
@@ -78,4 +80,13 @@ export function lanNetworks (interfaces: Interfaces): string[] {
     .map((i) => networkOf(i.cidr as string))
     .filter((n): n is string => n !== undefined)
   return [...new Set(found)]
+}
+
+/**
+ * Whether to draw the QR code of the first LAN address (qr-code.ts): `qrCode: auto` (the
+ * default) draws it only on a terminal, so a service's journal or a log file does not fill with
+ * blocks; true and false (or --qr / --no-qr) decide.
+ */
+export function drawQrCode (setting: boolean | 'auto', terminal: boolean): boolean {
+  return setting === 'auto' ? terminal : setting
 }

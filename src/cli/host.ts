@@ -3,7 +3,6 @@
  * runs this process, whether systemd manages the machine, and running a program (systemctl,
  * systemd-notify). Tests pass their own.
  */
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { platform, userInfo } from 'node:os'
 
@@ -41,8 +40,10 @@ function currentUserName (): string | undefined {
   /* c8 ignore stop */
 }
 
-export function runProgram (file: string, args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<ProgramResult> {
-  return new Promise((resolve) => {
+export async function runProgram (file: string, args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<ProgramResult> {
+  // Loaded when a program is run (service, systemd's readiness notice), not at every start.
+  const { execFile } = await import('node:child_process')
+  return await new Promise((resolve) => {
     execFile(file, args, { encoding: 'utf8', timeout: 60_000, ...(env === undefined ? {} : { env }) }, (error, stdout, stderr) => {
       const output = `${stdout}${stderr}`.trim()
       if (error === null) {

@@ -6,7 +6,6 @@ import { hostname, networkInterfaces, userInfo } from 'node:os'
 import { systemProbe } from '../access/docker-hosts.js'
 import { describeInvocation } from '../invocation.js'
 import { machineHost } from './host.js'
-import { listeningLine } from './banner.js'
 import { runCli } from './run.js'
 import { notifyReady } from './systemd-notify.js'
 import { keepTickShape } from './tick-shape.js'
@@ -84,6 +83,8 @@ export async function main (argv: readonly string[] = process.argv.slice(2)): Pr
     process.exitCode = outcome.code
     return
   }
-  // Under systemd's Type=notify: ready now that it listens and has said where.
+  // Under systemd's Type=notify: ready now that it listens and has said where. (The banner is
+  // loaded by then: serving printed it.)
+  const { listeningLine } = await import('./banner.js')
   await notifyReady(io.env, io.host.run, listeningLine(outcome.server.addresses), (line) => { process.stderr.write(`${line}\n`) })
 }

@@ -6,8 +6,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { loadConfig } from '../config/load.js'
-import type { LoadedConfig } from '../config/load.js'
 import { KEYS } from '../config/schema.js'
 import type { KeyPath } from '../config/schema.js'
 import type { ValueType } from '../config/types.js'
@@ -135,18 +133,4 @@ export function parsedFlags (command: Command): ParsedFlags {
     ...(typeof configPath === 'string' ? { configPath } : {}),
     debug: options.debug === true
   }
-}
-
-/**
- * Loads the config the server would use with these flags, in this folder and environment: every
- * sub-command reads the same configuration as the server.
- */
-export function loadWithFlags (parsed: ParsedFlags, io: { cwd: string, env: Readonly<Record<string, string | undefined>> }, readOnly = false): LoadedConfig {
-  return loadConfig({
-    cwd: io.cwd,
-    env: io.env,
-    readOnly,
-    flags: parsed.flags,
-    ...(parsed.configPath === undefined ? {} : { configPath: parsed.configPath })
-  })
 }

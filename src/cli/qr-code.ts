@@ -15,10 +15,3 @@ export function qrCodeLines (url: string): string[] {
   return renderUnicodeCompact(url, { border: QUIET_ZONE }).split('\n')
 }
 
-/**
- * Whether to draw it: `qrCode: auto` (the default) draws it only on a terminal, so a service's
- * journal or a log file does not fill with blocks; true and false (or --qr / --no-qr) decide.
- */
-export function drawQrCode (setting: boolean | 'auto', terminal: boolean): boolean {
-  return setting === 'auto' ? terminal : setting
-}

@@ -5,11 +5,11 @@
 import { CommanderError } from 'commander'
 import type { Command } from 'commander'
 import { isTavernError } from '../errors.js'
+import { lazyImport } from '../lazy-import.js'
 import { commandLine, setInvocation } from '../invocation.js'
 import { COMMANDS } from './commands/index.js'
 import type { Outcome } from './commands/index.js'
 import { addConfigFlags, ignoreSillyTavernFlags, parsedFlags, VERSION } from './program.js'
-import { serve } from './serve.js'
 import type { Io } from './serve.js'
 import { TavernCommand, unknownCommand } from './usage.js'
 
@@ -57,6 +57,9 @@ export async function runCli (argv: readonly string[], io: Io): Promise<Outcome>
   const debug = argv.includes('--debug')
   const program = createProgram(io, async (command) => {
     const parsed = parsedFlags(command)
+    // The server (Fastify, pino, the access checks) is loaded only to serve: --help, --version
+    // and the sub-commands do without it.
+    const { serve } = await lazyImport(() => import('./serve.js'))
     outcome = { kind: 'serving', server: await serve(parsed, io) }
   }, (finished) => { outcome = finished })
   const { argv: args, ignored } = ignoreSillyTavernFlags(argv)

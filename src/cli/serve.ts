@@ -19,13 +19,12 @@ import { configuredLimits } from '../server/connection-limits.js'
 import { ServerSet } from '../server/node-servers.js'
 import { start } from '../server/start.js'
 import type { BoundAddress } from '../server/start.js'
+import { lazyImport } from '../lazy-import.js'
 import { setUpAccess } from './access.js'
-import { openAccounts, withoutPassword } from './accounts.js'
-import { openTls } from '../server/tls.js'
-import { banner, lanNetworks } from './banner.js'
+import { banner, drawQrCode, lanNetworks } from './banner.js'
 import { interfaceHint, readInterfaces } from './interface-table.js'
-import { drawQrCode } from './qr-code.js'
-import { loadWithFlags, VERSION } from './program.js'
+import { loadWithFlags } from './flag-config.js'
+import { VERSION } from './program.js'
 import type { Host } from './host.js'
 import type { ParsedFlags } from './program.js'
 
@@ -91,9 +90,9 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
     // Android (Termux) refuses to list interfaces: a hint, never a crash (issue 15).
     const { interfaces, error: interfaceError } = readInterfaces(io.interfaces)
     const bindings = planListen(config, interfaces)
-    const accounts = config.enableUserAccounts
-      ? await openAccounts({ config, dataRoot: dataRoot.path, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning }, lifecycle, logger, now: Date.now })
-      : undefined
+    // Accounts, HTTPS and the QR code are loaded only when the config turns them on.
+    const accountsModule = config.enableUserAccounts ? await lazyImport(() => import('./accounts.js')) : undefined
+    const accounts = await accountsModule?.openAccounts({ config, dataRoot: dataRoot.path, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning }, lifecycle, logger, now: Date.now })
     print(io.stdout, accounts?.lines ?? [])
     const access = await setUpAccess({
       ...(accounts === undefined ? {} : { accounts }),
@@ -124,7 +123,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
         whitelistAddTo: access.whitelistAddTo(),
         families: bindings.map((b) => b.family),
         lanNetworks: lanNetworks(interfaces),
-        ...(accounts === undefined ? {} : { accounts: { enabled: accounts.store.list().filter((a) => a.enabled).length, withoutPassword: withoutPassword(accounts.store) } })
+        ...(accounts === undefined || accountsModule === undefined ? {} : { accounts: { enabled: accounts.store.list().filter((a) => a.enabled).length, withoutPassword: accountsModule.withoutPassword(accounts.store) } })
       }
       const result = assessAccessControl(gate)
       if (result.protections.length === 0) {
@@ -137,7 +136,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
 
     // Plain http:// on the HTTPS port is redirected only to a host name the Host guard allows.
     const { hostGuard } = access.policy
-    const tls = config.ssl.enabled ? openTls(config, io.user(), io, hostGuard === undefined ? undefined : (host) => hostGuard.allows(host)) : undefined
+    const tls = config.ssl.enabled ? (await lazyImport(() => import('../server/tls.js'))).openTls(config, io.user(), io, hostGuard === undefined ? undefined : (host) => hostGuard.allows(host)) : undefined
     const servers = new ServerSet(tls?.create ?? ((handler) => createServer(handler)), configuredLimits(config, access.policy))
     let addresses: readonly BoundAddress[] = []
     const health = (): HealthReport => ({
@@ -150,6 +149,8 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       tls: tls !== undefined,
       tunnels: access.tunnels.list()
     })
+    // Only a start that draws a QR code (listening for other devices) loads its generator.
+    const qrCode = config.listen && drawQrCode(config.qrCode, io.stdout.isTTY === true) ? (await lazyImport(() => import('./qr-code.js'))).qrCodeLines : false
     const app = await build({ config, logger, serverFactory: servers.factory, policy: access.policy, health })
     const started = await start(app, servers, bindings, config.port)
     // Port 0 chose a port: the session cookie's name carries it.
@@ -179,7 +180,7 @@ export async function serve (parsed: ParsedFlags, io: Io): Promise<RunningServer
       dockerHosts: access.dockerHosts,
       passwordRequired: access.passwordRequired(),
       tls: tls !== undefined,
-      qrCode: drawQrCode(config.qrCode, io.stdout.isTTY === true)
+      qrCode
     }))
     return running
   } catch (error) {

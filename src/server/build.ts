@@ -6,7 +6,7 @@ import { fastify } from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyServerFactory } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
-import { accountRoutes } from './account-routes.js'
+import { lazyImport } from '../lazy-import.js'
 import { clientErrorHandler } from './client-errors.js'
 import { errorPage } from './error-page.js'
 import { healthRoute } from './health.js'
@@ -61,16 +61,20 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
   // tavern-server's own pages and API, under the prefix that is never the app's.
   const { accounts, recorder } = options.policy
-  if (accounts !== undefined) await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
+  if (accounts !== undefined) {
+    // Their pages and forms are loaded only when accounts are on.
+    const { accountRoutes } = await lazyImport(() => import('./account-routes.js'))
+    await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
+  }
   // What is behind the gate: the app, a folder, or the home page. The app's routes, and their
   // libraries (undici, @fastify/static with glob), are loaded only when configured, so a gate
   // with the home page pays for nothing of theirs, at start or in memory.
   const { upstream, root } = options.config.app
   if (upstream !== undefined) {
-    const { registerProxy } = await import('./app-proxy.js')
+    const { registerProxy } = await lazyImport(() => import('./app-proxy.js'))
     registerProxy(app, { config: options.config, policy: options.policy, logger: options.logger })
   } else if (root !== undefined) {
-    const { registerStaticFiles } = await import('./static-files.js')
+    const { registerStaticFiles } = await lazyImport(() => import('./static-files.js'))
     registerStaticFiles(app, root)
   } else {
     // A server reached from outside should never appear in search results, whatever lets a

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import t from 'tap'
-import { nextV6, parseAddress, parseV6, prefixV6, V6_END } from '../../src/access/ip-address.js'
+import { formatAddress, nextV6, parseAddress, parseV6, prefixV6, V6_END } from '../../src/access/ip-address.js'
 
 const groupsArb = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 })
 
@@ -39,6 +39,20 @@ t.test('refuses what is not an IPv6 address', async (t) => {
   for (const text of bad) t.equal(parseV6(text), undefined, JSON.stringify(text))
   t.equal(parseV6('1:2:3:4:5:6:7::'), keyOf([1, 2, 3, 4, 5, 6, 7, 0]), 'a gap may stand for a single group')
   t.same(parseAddress('::ffff:1.2.3.4'), { family: 4, value: 0x01020304 })
+})
+
+t.test('writes an IPv6 address in RFC 5952 form, as ipaddr.js does', async (t) => {
+  const cases: Array<[number[], string]> = [
+    [[0, 0, 0, 0, 0, 0, 0, 0], '::'],
+    [[0, 0, 0, 0, 0, 0, 0, 1], '::1'],
+    [[1, 0, 0, 0, 0, 0, 0, 0], '1::'],
+    [[1, 0, 2, 3, 4, 5, 6, 7], '1:0:2:3:4:5:6:7'],
+    [[1, 0, 0, 1, 0, 0, 0, 1], '1:0:0:1::1'],
+    [[1, 0, 0, 1, 1, 0, 0, 1], '1::1:1:0:0:1'],
+    [[0x2001, 0xdb8, 0, 0, 0, 0, 0xabcd, 0xef], '2001:db8::abcd:ef']
+  ]
+  for (const [groups, text] of cases) t.equal(formatAddress({ family: 6, value: keyOf(groups) }), text, text)
+  fc.assert(fc.property(groupsArb, (groups) => formatAddress({ family: 6, value: keyOf(groups) }) === new ipaddr.IPv6(groups).toString()), { numRuns: 2000 })
 })
 
 t.test('steps to the next key and spans a prefix as BigInt arithmetic does', async () => {

@@ -7,9 +7,10 @@ import { loadConfig } from '../../src/config/load.js'
 import { makeConfig } from '../helpers/config.js'
 import { HOME_LAN, LOOPBACK_ONLY } from '../helpers/io.js'
 import { decodeTerminalQr } from '../helpers/qr-decode.js'
+import { qrCodeLines } from '../../src/cli/qr-code.js'
 
 const rules = (entries: readonly string[]) => compileIpRules(entries.map((entry, i) => ({ entry, source: `whitelist[${i}]` })), 'whitelist')
-const extras = (config: Config) => ({ whitelistAddTo: `whitelist in ${config.configPath}`, dockerHosts: [], whitelistEntries: config.whitelist.length, qrCode: false })
+const extras = (config: Config) => ({ whitelistAddTo: `whitelist in ${config.configPath}`, dockerHosts: [], whitelistEntries: config.whitelist.length, qrCode: false as const })
 const v4 = (host: string, port = 8000): BoundAddress => ({ family: 4, host, port })
 const v6 = (host: string, port = 8000): BoundAddress => ({ family: 6, host, port })
 
@@ -109,7 +110,7 @@ t.test('lists LAN networks, IPv4 first, without link-local ones', async (t) => {
 
 t.test('with qrCode on, a QR code of the first LAN address follows the addresses, and reads back as it', async (t) => {
   const config = makeConfig({ listen: true })
-  const lines = banner({ config, addresses: [v6('::'), v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), ...extras(config), qrCode: true, passwordRequired: false, tls: true })
+  const lines = banner({ config, addresses: [v6('::'), v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(config.whitelist), ...extras(config), qrCode: qrCodeLines, passwordRequired: false, tls: true })
   const at = lines.indexOf('Or scan this with a phone\'s camera to open https://192.168.1.20:8000/')
   t.ok(at > 0, 'the line says which address the code holds')
   const code = lines.slice(at + 1, lines.findIndex((l) => l.startsWith('Connections are logged')))
@@ -121,13 +122,13 @@ t.test('no QR code when it is off, when listen is off, or when no address is rea
   const scan = (lines: string[]) => lines.some((l) => l.startsWith('Or scan this'))
   const on = makeConfig({ listen: true })
   t.notOk(scan(banner({ config: on, addresses: [v4('0.0.0.0')], interfaces: HOME_LAN, whitelist: rules(on.whitelist), ...extras(on), passwordRequired: false, tls: false })))
-  t.notOk(scan(banner({ config: on, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, whitelist: rules(on.whitelist), ...extras(on), qrCode: true, passwordRequired: false, tls: false })))
+  t.notOk(scan(banner({ config: on, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, whitelist: rules(on.whitelist), ...extras(on), qrCode: qrCodeLines, passwordRequired: false, tls: false })))
   const off = makeConfig()
-  t.notOk(scan(banner({ config: off, addresses: [v4('127.0.0.1')], interfaces: HOME_LAN, whitelist: rules(off.whitelist), ...extras(off), qrCode: true, passwordRequired: false, tls: false })))
+  t.notOk(scan(banner({ config: off, addresses: [v4('127.0.0.1')], interfaces: HOME_LAN, whitelist: rules(off.whitelist), ...extras(off), qrCode: qrCodeLines, passwordRequired: false, tls: false })))
 })
 
 t.test('when the interfaces cannot be listed (Android), the hint replaces the addresses', async (t) => {
   const config = makeConfig({ listen: true })
-  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, interfaceProblem: 'Cannot list ...', whitelist: rules(config.whitelist), ...extras(config), qrCode: true, passwordRequired: false, tls: false })
+  const lines = banner({ config, addresses: [v4('0.0.0.0')], interfaces: LOOPBACK_ONLY, interfaceProblem: 'Cannot list ...', whitelist: rules(config.whitelist), ...extras(config), qrCode: qrCodeLines, passwordRequired: false, tls: false })
   t.same(lines.slice(1, 3), ['Cannot list ...', `Connections are logged to ${config.logging.accessLogPath}`])
 })

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { drawQrCode, qrCodeLines } from '../../src/cli/qr-code.js'
+import { drawQrCode } from '../../src/cli/banner.js'
+import { qrCodeLines } from '../../src/cli/qr-code.js'
 import { decodeTerminalQr } from '../helpers/qr-decode.js'
 
 t.test('the QR code drawn in the terminal reads back as the URL, for a light-on-dark terminal', async (t) => {

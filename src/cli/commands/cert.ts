@@ -7,9 +7,9 @@ import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { TVS_ERR_TLS_CERT_EXISTS, TVS_ERR_TLS_CERT_WRITE } from '../../errors.js'
 import { commandLine } from '../../invocation.js'
+import { lazyImport } from '../../lazy-import.js'
 import type { Interfaces } from '../../server/listen-plan.js'
-import { formatDate } from '../../server/tls-pair.js'
-import { loadWithFlags, parsedFlags } from '../program.js'
+import { parsedFlags } from '../program.js'
 import { readInterfaces } from '../interface-table.js'
 import type { CommandContext } from './index.js'
 
@@ -50,6 +50,7 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
     .option('--force', 'replace an existing certificate and key')
     .action(async (options: { force?: true }, command: Command) => {
       const parsed = parsedFlags(command)
+      const { loadWithFlags } = await lazyImport(() => import('../flag-config.js'))
       const { config, notices, warnings } = loadWithFlags(parsed, io)
       for (const line of notices) io.stdout.write(`${line}\n`)
       for (const line of warnings) io.stderr.write(`${line}\n`)
@@ -65,7 +66,7 @@ export function registerCert (program: Command, { io, finish }: CommandContext):
       const { commonName, names } = certificateNames(io.hostname(), table.interfaces)
       // Loaded here only, so the server itself never loads the certificate generator, nor the
       // atomic writer (and the exit handlers it installs).
-      const [{ makeSelfSigned }, { default: writeFileAtomic }] = await Promise.all([import('../../server/tls-self-signed.js'), import('write-file-atomic')])
+      const [{ makeSelfSigned }, { formatDate }, { default: writeFileAtomic }] = await lazyImport(() => Promise.all([import('../../server/tls-self-signed.js'), import('../../server/tls-pair.js'), import('write-file-atomic')]))
       const made = await makeSelfSigned({ commonName, names, passphrase: keyPassphrase })
       write(writeFileAtomic.sync, keyPath, made.key, 0o600)
       write(writeFileAtomic.sync, certPath, made.cert, 0o644)

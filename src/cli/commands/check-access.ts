@@ -4,11 +4,8 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { parseAddress, formatAddress } from '../../access/ip-address.js'
-import { compileWhitelist, describeWhitelist } from '../../access/whitelist.js'
-import { describeSource } from '../../config/value-source.js'
-import { dockerRules } from '../access.js'
-import { listenAdvice } from '../banner.js'
-import { loadWithFlags, parsedFlags } from '../program.js'
+import { lazyImport } from '../../lazy-import.js'
+import { parsedFlags } from '../program.js'
 import type { CommandContext } from './index.js'
 
 export function registerCheckAccess (program: Command, { io, finish }: CommandContext): void {
@@ -20,6 +17,9 @@ export function registerCheckAccess (program: Command, { io, finish }: CommandCo
       return formatAddress(address)
     })
     .action(async (ip: string, _options: unknown, command: Command) => {
+      const [{ loadWithFlags }, { compileWhitelist, describeWhitelist }, { describeSource }, { dockerRules }, { listenAdvice }] = await lazyImport(() => Promise.all([
+        import('../flag-config.js'), import('../../access/whitelist.js'), import('../../config/value-source.js'), import('../access.js'), import('../exposure.js')
+      ]))
       const { config } = loadWithFlags(parsedFlags(command), io)
       const say = (line: string, code: number): void => {
         // The whitelist is not the only thing between another device and the server.

@@ -4,9 +4,9 @@
  * command line, where it would stay in the shell history and the process list.
  */
 import type { Command } from 'commander'
-import { hashPassword } from '../../access/password-hash.js'
 import { TVS_ERR_CLI_INPUT } from '../../errors.js'
 import { commandLine } from '../../invocation.js'
+import { lazyImport } from '../../lazy-import.js'
 import { readPassword, refusePasswordArguments } from '../password-input.js'
 import type { CommandContext } from './index.js'
 
@@ -18,6 +18,7 @@ export function registerHashPassword (program: Command, { io, finish }: CommandC
     .allowExcessArguments()
     .action(async (_options: unknown, command: Command) => {
       refusePasswordArguments(command, 'hash-password takes no arguments', commandLine('hash-password'))
+      const { hashPassword } = await lazyImport(() => import('../../access/password-hash.js'))
       const password = await readPassword(io, 'Password', 'no hash made')
       if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: no hash made. Type the password when asked, or pipe it in: echo "$PASSWORD" | ${commandLine('hash-password')}`)
       const hash = await hashPassword(password)

@@ -11,13 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import type { Config } from '../../config/config.js'
-import { loadConfig } from '../../config/load.js'
 import {
   TVS_ERR_SERVICE_EXISTS, TVS_ERR_SERVICE_FLAG, TVS_ERR_SERVICE_NO_SYSTEMD, TVS_ERR_SERVICE_RELOAD,
   TVS_ERR_SERVICE_ROOT_USER, TVS_ERR_SERVICE_WRITE
 } from '../../errors.js'
-import { startAtBoot } from '../../service/start-at-boot.js'
-import { renderUnit } from '../../service/unit.js'
+import { lazyImport } from '../../lazy-import.js'
 import { parsedFlags, SERVER_FLAGS } from '../program.js'
 import type { ParsedFlags } from '../program.js'
 import type { Io } from '../serve.js'
@@ -149,6 +147,7 @@ async function makeUnit (options: ServiceOptions, config: Config, args: string[]
     notes.push(`Port ${config.port} is below 1024, which a user service cannot bind. Choose a port from 1024 up (--port), or make a system service (leave out --user).`)
   }
   const notify = (await io.host.run('systemd-notify', ['--version'])).code === 0
+  const { renderUnit } = await lazyImport(() => import('../../service/unit.js'))
   const text = renderUnit({
     scope: system ? 'system' : 'user',
     baseDir: config.baseDir,
@@ -196,6 +195,7 @@ export function registerService (program: Command, { io, finish }: CommandContex
       const root = options.destdir === undefined ? undefined : resolve(io.cwd, options.destdir)
       if (root === undefined && !io.host.systemd()) {
         const baseDir = dirname(resolve(io.cwd, parsed.configPath ?? 'config.yaml'))
+        const { startAtBoot } = await lazyImport(() => import('../../service/start-at-boot.js'))
         const example = startAtBoot(io.host.platform, { node: io.host.execPath, script: SCRIPT, args, baseDir })
         throw new TVS_ERR_SERVICE_NO_SYSTEMD(README, `\nFor this installation. ${example.join('\n')}`)
       }
@@ -203,6 +203,7 @@ export function registerService (program: Command, { io, finish }: CommandContex
       const left = environmentLeftOut(io)
       const configFile = resolve(io.cwd, parsed.configPath ?? 'config.yaml')
       const existed = existsSync(configFile)
+      const { loadConfig } = await lazyImport(() => import('../../config/load.js'))
       const { config, notices, warnings } = loadConfig({
         cwd: io.cwd,
         env: left.env,

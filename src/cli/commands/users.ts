@@ -5,25 +5,31 @@
  */
 import { mkdirSync } from 'node:fs'
 import type { Command } from 'commander'
-import { hashPassword } from '../../access/password-hash.js'
-import { addAccount, insertAccount, removeAccount, setAdmin, setEnabled, setPassword } from '../../accounts/account-changes.js'
+import type * as Changes from '../../accounts/account-changes.js'
 import type { Draft } from '../../accounts/account-changes.js'
 import type { Account } from '../../accounts/account-file.js'
-import { AccountStore } from '../../accounts/account-store.js'
-import { slugProblem } from '../../accounts/handle.js'
-import { readSillyTavernAccounts } from '../../accounts/sillytavern-import.js'
+import type { AccountStore } from '../../accounts/account-store.js'
 import type { Config } from '../../config/config.js'
 import { commandLine } from '../../invocation.js'
+import { lazyImport } from '../../lazy-import.js'
 import { TVS_ERR_ACCOUNT_EXISTS, TVS_ERR_ACCOUNT_HANDLE, TVS_ERR_ACCOUNT_UNKNOWN, TVS_ERR_CLI_INPUT, TVS_ERR_DATA_ROOT } from '../../errors.js'
-import { FIRST_ADMIN } from '../accounts.js'
 import { readPassword, refusePasswordArguments } from '../password-input.js'
-import { loadWithFlags, parsedFlags } from '../program.js'
+import { parsedFlags } from '../program.js'
 import type { Io } from '../serve.js'
 import type { CommandContext } from './index.js'
 
-interface Opened { config: Config, store: AccountStore }
+interface Opened {
+  config: Config
+  store: AccountStore
+  /** The changes an action makes to the accounts (loaded with the store). */
+  changes: typeof Changes
+}
 
-function open (command: Command, io: Io): Opened {
+/** The config and the accounts, and their modules: loaded when a users command runs, not at every start. */
+async function open (command: Command, io: Io): Promise<Opened> {
+  const [{ loadWithFlags }, { AccountStore }, changes] = await lazyImport(() => Promise.all([
+    import('../flag-config.js'), import('../../accounts/account-store.js'), import('../../accounts/account-changes.js')
+  ]))
   const { config, notices, warnings } = loadWithFlags(parsedFlags(command), io)
   for (const line of notices) io.stdout.write(`${line}\n`)
   for (const line of warnings) io.stderr.write(`${line}\n`)
@@ -33,7 +39,7 @@ function open (command: Command, io: Io): Opened {
     throw new TVS_ERR_DATA_ROOT(config.dataRoot, (error as Error).message, { cause: error })
   }
   const store = new AccountStore({ dataRoot: config.dataRoot, identity: { pid: io.pid, hostname: io.hostname(), isRunning: io.isRunning } }).load()
-  return { config, store }
+  return { config, store, changes }
 }
 
 function known (store: AccountStore, handle: string): Account {
@@ -58,6 +64,7 @@ async function folder (opened: Opened, io: Io, handle: string): Promise<string> 
 }
 
 async function newPassword (io: Io, handle: string): Promise<string> {
+  const { hashPassword } = await lazyImport(() => import('../../access/password-hash.js'))
   const password = await readPassword(io, `New password for ${handle}`, 'nothing changed')
   if (password === '') throw new TVS_ERR_CLI_INPUT(`Empty password: nothing changed. Type it when asked, or pipe it in: echo "$PASSWORD" | ${commandLine(`users passwd ${handle}`)}`)
   return hashPassword(password)
@@ -81,8 +88,8 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
     finish({ kind: 'exit', code: 0 })
   }
 
-  users.command('list').description('list the accounts').action((_options: unknown, command: Command) => {
-    const { config, store } = open(command, io)
+  users.command('list').description('list the accounts').action(async (_options: unknown, command: Command) => {
+    const { config, store } = await open(command, io)
     const accounts = store.list()
     done(accounts.length === 0 ? [`No accounts in ${store.file}.${config.enableUserAccounts ? '' : ' (enableUserAccounts is false.)'}`] : [accountTable(accounts)])
   })
@@ -95,12 +102,13 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
     .allowExcessArguments()
     .action(async (handle: string, options: { name?: string, admin?: true, password: boolean }, command: Command) => {
       refusePasswordArguments(command, 'users add takes one argument, the handle', commandLine(`users add ${handle}`))
-      const opened = open(command, io)
+      const opened = await open(command, io)
+      const { slugProblem } = await lazyImport(() => import('../../accounts/handle.js'))
       const problem = slugProblem(handle)
       if (problem !== undefined) throw new TVS_ERR_ACCOUNT_HANDLE(handle, problem)
       if (opened.store.get(handle) !== undefined) throw new TVS_ERR_ACCOUNT_EXISTS(handle)
       const hash = options.password ? await newPassword(io, handle) : ''
-      const made = await opened.store.update((draft) => addAccount(draft, { handle, password: hash, admin: options.admin === true, ...(options.name === undefined ? {} : { name: options.name }) }, Date.now()))
+      const made = await opened.store.update((draft) => opened.changes.addAccount(draft, { handle, password: hash, admin: options.admin === true, ...(options.name === undefined ? {} : { name: options.name }) }, Date.now()))
       done([`Added the ${made.admin ? 'admin ' : ''}account "${made.handle}"${hash === '' ? ', without a password' : ''}. ${await folder(opened, io, made.handle)}`, afterChange(opened)])
     })
 
@@ -109,43 +117,45 @@ export function registerUsers (program: Command, { io, finish }: CommandContext)
     .allowExcessArguments()
     .action(async (handle: string, _options: unknown, command: Command) => {
       refusePasswordArguments(command, 'users passwd takes one argument, the handle', commandLine(`users passwd ${handle}`))
-      const opened = open(command, io)
+      const opened = await open(command, io)
+      const { FIRST_ADMIN } = await lazyImport(() => import('../accounts.js'))
       // Before the first start there are no accounts yet: the first admin is made here then.
       const first = opened.store.size === 0 && handle === FIRST_ADMIN
       if (!first) known(opened.store, handle)
       const hash = await newPassword(io, handle)
       if (first) {
-        await opened.store.update((draft) => addAccount(draft, { handle, name: 'Admin', password: hash, admin: true }, Date.now()))
+        await opened.store.update((draft) => opened.changes.addAccount(draft, { handle, name: 'Admin', password: hash, admin: true }, Date.now()))
         done([`Created the admin account "${handle}" with this password. ${await folder(opened, io, handle)}`, afterChange(opened)])
         return
       }
-      await opened.store.update((draft) => setPassword(draft, handle, hash))
+      await opened.store.update((draft) => opened.changes.setPassword(draft, handle, hash))
       done([`Changed the password of "${handle}"; its sessions have ended.`, afterChange(opened)])
     })
 
-  const simple = (name: string, description: string, apply: (draft: Draft, handle: string) => Account, said: string): void => {
+  const simple = (name: string, description: string, apply: (changes: typeof Changes, draft: Draft, handle: string) => Account, said: string): void => {
     users.command(name).description(description).argument('<handle>').action(async (handle: string, _options: unknown, command: Command) => {
-      const opened = open(command, io)
-      await opened.store.update((draft) => apply(draft, handle))
+      const opened = await open(command, io)
+      await opened.store.update((draft) => apply(opened.changes, draft, handle))
       done([`"${handle}" ${said}.`, afterChange(opened)])
     })
   }
-  simple('enable', 'let an account log in again', (draft, handle) => setEnabled(draft, handle, true), 'is enabled')
-  simple('disable', 'stop an account from logging in; its sessions end', (draft, handle) => setEnabled(draft, handle, false), 'is disabled; its sessions have ended')
-  simple('promote', 'make an account an admin', (draft, handle) => setAdmin(draft, handle, true), 'is an admin now')
-  simple('demote', 'make an admin account a user account', (draft, handle) => setAdmin(draft, handle, false), 'is no longer an admin')
-  simple('remove', 'remove an account (its folder is kept); its sessions end', removeAccount, 'is removed (its folder stays); its sessions have ended')
+  simple('enable', 'let an account log in again', (changes, draft, handle) => changes.setEnabled(draft, handle, true), 'is enabled')
+  simple('disable', 'stop an account from logging in; its sessions end', (changes, draft, handle) => changes.setEnabled(draft, handle, false), 'is disabled; its sessions have ended')
+  simple('promote', 'make an account an admin', (changes, draft, handle) => changes.setAdmin(draft, handle, true), 'is an admin now')
+  simple('demote', 'make an admin account a user account', (changes, draft, handle) => changes.setAdmin(draft, handle, false), 'is no longer an admin')
+  simple('remove', 'remove an account (its folder is kept); its sessions end', (changes, draft, handle) => changes.removeAccount(draft, handle), 'is removed (its folder stays); its sessions have ended')
 
   users.command('import').description('bring accounts over from SillyTavern, passwords included (existing accounts are skipped)')
     .argument('<folder>', 'SillyTavern\'s data folder (the one holding _storage)')
     .action(async (source: string, _options: unknown, command: Command) => {
-      const opened = open(command, io)
+      const opened = await open(command, io)
+      const { readSillyTavernAccounts } = await lazyImport(() => import('../../accounts/sillytavern-import.js'))
       const found = await readSillyTavernAccounts(source, Date.now())
       const { added, skipped } = await opened.store.update((draft) => {
         const result = { added: [] as Account[], skipped: [] as string[] }
         for (const account of found.accounts) {
           if (draft.has(account.handle)) result.skipped.push(account.handle)
-          else result.added.push(insertAccount(draft, account))
+          else result.added.push(opened.changes.insertAccount(draft, account))
         }
         return result
       })
