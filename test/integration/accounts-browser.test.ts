@@ -54,7 +54,7 @@ t.test('on a phone: log in, wrong password, an admin makes an account, disables 
   const dir = t.testdir({ 'config.yaml': 'enableUserAccounts: true\nwhitelistDockerHosts: false\n' })
   await writeAccounts(dir, { admin: 'admin pw' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const browser = await launch(t)
 
   // The admin, on their phone, wants a page of the app and is sent to log in first.

@@ -30,7 +30,7 @@ async function hashOf (password: string, cwd: string): Promise<string> {
 t.test('right, wrong, missing and malformed credentials over sockets; never a 500', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: "pa:ss wörd"\nrateLimiting:\n  basicAuthMaxAttempts: 0\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const table: Array<[string, string | undefined, number]> = [
     ['right', basic('me', 'pa:ss wörd'), 200],
     ['wrong', basic('me', 'pa:ss word'), 401],
@@ -61,7 +61,7 @@ t.test('one server whose password changes in config.yaml', async (t) => {
   const hash = await hashOf('correct horse', dir)
   writeFileSync(join(dir, 'config.yaml'), `basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: '${hash}'\n`)
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   /** Resolves when config.yaml has been reloaded with new credentials for the `n`th time. */
   const reloaded = (n: number) => cli.waitFor(new RegExp(`(?:basicAuthUser reloaded: remembered logins forgotten\\n[^]*){${n}}`))
 
@@ -103,7 +103,7 @@ t.test('one server whose password changes in config.yaml', async (t) => {
 t.test('five failures: then 429 with Retry-After, and the right password waits too', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'basicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: s3cret\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   for (let i = 0; i < 5; i++) t.equal((await request(cli.url, { headers: { authorization: basic('me', `guess${i}`) } })).status, 401)
   const locked = await request(cli.url, { headers: { authorization: basic('me', 's3cret') } })
   t.equal(locked.status, 429)
@@ -115,7 +115,7 @@ t.test('five failures: then 429 with Retry-After, and the right password waits t
 t.test('satisfy any: no password from a whitelisted address, a password from any other', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'satisfy: any\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: s3cret\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal((await request(cli.url, { localAddress: '127.0.0.1' })).status, 200)
   const stranger = await request(cli.url, { localAddress: '127.0.0.2' })
   t.equal(stranger.status, 401)
@@ -125,7 +125,7 @@ t.test('satisfy any: no password from a whitelisted address, a password from any
 t.test('listening with Basic auth alone passes the start-up gate, and the banner says a password is asked', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelistMode: false\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: s3cret\n' })
   const cli = await startCli(['--listen', '--listenAddressIPv4', '127.0.0.1', '--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(cli.out(), `tavern-server is listening on IPv4: 127.0.0.1:${cli.port}`)
   t.equal((await request(cli.url, { localAddress: '127.0.0.9' })).status, 401)
 })

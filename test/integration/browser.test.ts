@@ -44,7 +44,7 @@ function browser (): Promise<Browser> {
 async function serve (t: Test, args: readonly string[], contents: Parameters<Test['testdir']>[0] = {}) {
   const dir = t.testdir(contents)
   const cli = await startCli(args, { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   return cli
 }
 

@@ -27,7 +27,7 @@ t.test('wrong passwords and the right one sent at once from one address: no more
   const dir = t.testdir({})
   await hashedConfig(dir, 'rateLimiting:\n  basicAuthMaxAttempts: 3\n')
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const guesses = Array.from({ length: 6 }, (_, i) => `guess${i}`)
   const answers = await Promise.all([...guesses, PASSWORD].map((password) => as(cli.url, '127.0.0.5', 'me', password)))
   const wrong = answers.filter((r) => r.status === 401).length
@@ -49,7 +49,7 @@ t.test('a user name locked from five addresses: its owner logs in from a new one
     for (let i = 0; i < 5; i++) t.equal((await as(url, `127.0.3.${from + i}`, 'me', `guess${i}`)).status, 401)
   }
   let cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   await attack(cli.url, 10)
   await cli.waitForErr(/Too many failed logins for user "me": locked out for 60 seconds\./)
   t.equal((await as(cli.url, '127.0.3.100', 'me', PASSWORD)).status, 200, 'a new device with the right password')
@@ -66,7 +66,7 @@ t.test('a flood of guesses from many addresses and user names: a new device stil
   const dir = t.testdir({})
   await hashedConfig(dir, 'rateLimiting:\n  passwordChecksAtOnce: 1\n  passwordChecksWaiting: 4\n')
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   // Two attacking networks (127.0.1.0/24, 127.0.2.0/24); each guess from a new address, for a new
   // user name, so no budget of an address or a name ever runs out.
   let flooding = true

@@ -21,7 +21,7 @@ t.test('first start in an empty folder: defaults, 127.0.0.1:8000, config.yaml wi
   const ns = createNetns(t.teardown)
   // As a user starts it: no environment variable set (spawnCli's TAVERN_WHITELISTDOCKERHOSTS unset).
   const cli = await startCli([], { cwd: dir, prefix: ns.prefix, env: { TAVERN_WHITELISTDOCKERHOSTS: '' } })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal(cli.out(), [
     `Created config.yaml with default values at ${join(dir, 'config.yaml')}`,
     `Whitelist: 2 entries from the whitelist key in ${join(dir, 'config.yaml')}.`,
@@ -42,7 +42,7 @@ t.test('first start in an empty folder: defaults, 127.0.0.1:8000, config.yaml wi
 t.test('--listen binds every interface; with IPv6 on it is listed first', { skip: noNetns }, async (t) => {
   const ns = createNetns(t.teardown)
   const cli = await startCli(['--listen', '--enableIPv6'], { cwd: t.testdir({}), prefix: ns.prefix })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(cli.out(), 'tavern-server is listening on IPv6: [::]:8000 IPv4: 0.0.0.0:8000\n')
   t.match(ns.run('ss', '-ltnH'), /0\.0\.0\.0:8000/)
   t.match(ns.run('ss', '-ltnH'), /\[::\]:8000/)
@@ -143,7 +143,7 @@ t.test('one server for what needs no start of its own', async (t) => {
   const dead = spawnSync(process.execPath, ['-e', '']).pid as number
   const dir = t.testdir({ 'config.yaml': 'whitelistmode: false\nport: 1\nprotocol:\n  ipv6: true\n', data: { 'tavern-server.lock': `${dead}\n` } })
   const cli = await startCli(['--port', '0', '--listen', '--no-whitelist', '--securityOverride', '--listenAddressIPv4', '127.0.0.1'], { cwd: dir, env: { TAVERN_PORT: '2', SILLYTAVERN_PROTOCOL_IPV6: 'false' } })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('an unknown key is a warning with a suggestion, and the server starts', async (t) => {
     t.match(cli.err(), /unknown key whitelistmode; did you mean whitelistMode\?/)

@@ -26,7 +26,7 @@ function raw (port: number, localAddress: string, text: string | Buffer): Promis
 t.test('one server, its whitelist widened between the tests', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('three refusals from one address within a minute are three console lines', async (t) => {
     for (let i = 0; i < 3; i++) t.equal((await request(`${cli.url}attempt-${i}`, { localAddress: '127.0.0.5' })).status, 403)

@@ -21,7 +21,7 @@ t.test('a start with the environment alone writes nothing to its working directo
       TAVERN_WHITELIST: '127.0.0.1'
     }
   })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal((await request(`${cli.url}`)).status, 200)
   t.equal((await request(`http://[::1]:${cli.port}/`).catch(() => ({ status: 'refused' }))).status, 'refused', 'IPv4 only: the defaults still apply')
   t.notMatch(cli.out(), /Created config\.yaml/)
@@ -38,7 +38,7 @@ t.test('with systemd\'s StateDirectory= and LogsDirectory= the data and the log 
     cwd: join(dir, 'cwd'),
     env: { TAVERN_NO_CONFIG_FILE: 'yes', STATE_DIRECTORY: join(dir, 'state'), LOGS_DIRECTORY: join(dir, 'logs') }
   })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal((await request(cli.url)).status, 200)
   t.same(readdirSync(join(dir, 'cwd')), [])
   t.same(readdirSync(join(dir, 'state')), ['data'])

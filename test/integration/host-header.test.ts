@@ -28,7 +28,7 @@ const MALFORMED = ['[::1]evil.example', 'localhost:evil.example', '127.0.0.1:80.
 
 t.test('a Host that is no host and port is a 400, with the Host guard on', async (t) => {
   const cli = await startCli(['--port', '0'], { cwd: t.testdir({}) })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   for (const host of MALFORMED) {
     const answer = await withHost(cli.port, host)
     t.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, host)
@@ -42,7 +42,7 @@ t.test('a Host that is no host and port is a 400, with the Host guard on', async
 t.test('with hostWhitelist off, a malformed Host is still a 400 and never reaches the app', async (t) => {
   const upstream = await startUpstream(t)
   const cli = await startCli(['--port', '0', '--upstream', upstream.url], { cwd: t.testdir({}), env: { TAVERN_HOSTWHITELIST_ENABLED: 'false' } })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   for (const host of MALFORMED) t.match(await withHost(cli.port, host, '/echo'), /^HTTP\/1\.1 400 Bad Request\r\n/, host)
   t.equal(upstream.requests(), 0, 'the app saw none of them')
   t.match(await withHost(cli.port, 'anything.example', '/echo'), /^HTTP\/1\.1 200 OK\r\n/, 'a well-formed name passes with the guard off')
@@ -52,7 +52,7 @@ t.test('with hostWhitelist off, a malformed Host is still a 400 and never reache
 t.test('plain HTTP on the HTTPS port is redirected only to a host the guard allows', async (t) => {
   const dir = t.testdir({ tls: { 'server.crt': leaf.cert, 'server.key': leaf.key } })
   const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const allowed = await withHost(cli.port, `localhost:${cli.port}`, '/chat')
   t.match(allowed, /^HTTP\/1\.1 307 Temporary Redirect\r\n/)
   t.match(allowed, `\r\nLocation: https://localhost:${cli.port}/chat\r\n`)
@@ -67,7 +67,7 @@ t.test('plain HTTP on the HTTPS port is redirected only to a host the guard allo
 t.test('with hostWhitelist off, plain HTTP is redirected to any well-formed host, never a malformed one', async (t) => {
   const dir = t.testdir({ tls: { 'server.crt': leaf.cert, 'server.key': leaf.key } })
   const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--port', '0'], { cwd: dir, env: { TAVERN_HOSTWHITELIST_ENABLED: 'false' } })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(await withHost(cli.port, 'my-pc.example:8443', '/x'), '\r\nLocation: https://my-pc.example:8443/x\r\n')
   for (const host of MALFORMED) t.match(await withHost(cli.port, host), /^HTTP\/1\.1 400 Bad Request\r\n/, host)
 })

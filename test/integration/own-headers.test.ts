@@ -33,7 +33,7 @@ function none (t: Test, response: Pick<Response, 'headers'>, what: string, excep
 
 t.test('the home page, a refusal, /healthz and a 404 carry the headers; no HSTS without TLS', async (t) => {
   const cli = await startCli(['--port', '0'], { cwd: t.testdir({ 'config.yaml': 'ssl:\n  hstsMaxAgeSeconds: 31536000\n' }) })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const answers: Array<[string, Response]> = [
     ['home page', await request(cli.url, { headers: { accept: 'text/html' } })],
     ['refusal', await request(cli.url, { localAddress: '127.0.0.2', headers: { accept: 'text/html' } })],
@@ -54,7 +54,7 @@ t.test('the app\'s answers carry none of them, and its own pass untouched; the g
     response.end('<p>app</p>')
   })
   const cli = await startCli(['--port', '0', '--upstream', upstream.url], { cwd: t.testdir({}) })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   none(t, await request(`${cli.url}echo`), 'a proxied answer')
   const framed = await request(`${cli.url}framed`)
   t.equal(framed.headers['x-frame-options'], 'SAMEORIGIN', 'the app\'s own header, untouched')
@@ -65,7 +65,7 @@ t.test('the app\'s answers carry none of them, and its own pass untouched; the g
 t.test('the static folder\'s files carry none of them', async (t) => {
   const dir = t.testdir({ site: { 'index.html': '<p>site</p>' } })
   const cli = await startCli(['--port', '0', '--root', 'site'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const page = await request(cli.url)
   t.equal(page.body, '<p>site</p>')
   none(t, page, 'a file of the folder')
@@ -75,7 +75,7 @@ t.test('over TLS with ssl.hstsMaxAgeSeconds, own answers carry HSTS and the app\
   const upstream = await startUpstream(t)
   const dir = t.testdir({ 'config.yaml': 'ssl:\n  hstsMaxAgeSeconds: 31536000\n', tls: { 'server.crt': leaf.cert, 'server.key': leaf.key } })
   const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--port', '0', '--upstream', upstream.url], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const health = await httpsGet(`${cli.url}healthz`, { ca: ca.cert })
   t.equal(health.headers['strict-transport-security'], 'max-age=31536000')
   ours(t, health, 'health over TLS')
@@ -86,7 +86,7 @@ t.test('in Chromium the pages work under their policy: styled, nothing refused, 
   const dir = t.testdir({ 'config.yaml': 'enableUserAccounts: true\n' })
   t.equal((await runToExit(['users', 'passwd', 'admin'], { cwd: dir, stdin: 'admin pw\n' })).code, 0)
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
   t.teardown(() => browser.close())
   const page = await browser.newPage()

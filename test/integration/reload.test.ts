@@ -17,7 +17,7 @@ t.test('the log folder replaced by a file: SIGHUP warns, the whitelist still rel
     'whitelist.txt': '127.0.0.1\n'
   })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.3' })).status, 403)
   renameSync(join(dir, 'logs'), join(dir, 'logs.1'))
   writeFileSync(join(dir, 'logs'), 'a file where the folder was')
@@ -50,7 +50,7 @@ t.test("the README's logrotate recipe with a server run as another user: a new f
   chownSync(dir, 65534, 65534)
   chownSync(join(dir, 'whitelist.txt'), 65534, 65534)
   const cli = await startCli(['--port', '0'], { cwd: dir, prefix: [...WITHOUT_TEST_RUNNER, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const log = join(dir, 'access.log')
   t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.3' })).status, 403)
   // mv access.log access.log.1; install -m 0640 -o root /dev/null access.log; kill -HUP <pid>

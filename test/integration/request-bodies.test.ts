@@ -46,7 +46,7 @@ async function pump (socket: Socket, total: number): Promise<number> {
 t.test('one server with an app behind it', async (t) => {
   const upstream = await startUpstream(t)
   const cli = await startCli(['--port', '0', '--upstream', upstream.url], { cwd: t.testdir({}) })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('a refused request with a 100 MB body is answered and its connection closed: the body is not read', async (t) => {
     const client = open(cli.port, '127.0.0.2')

@@ -206,7 +206,7 @@ t.test('under Type=notify the server sends READY=1 and its address once it liste
   const notify = await notifyReceiver()
   t.teardown(notify.close)
   const cli = spawnCli(['--port', '0'], { cwd: t.testdir({}), env: { NOTIFY_SOCKET: notify.socket } })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const ready = await notify.waitFor(/READY=1/)
   const port = Number(/STATUS=tavern-server is listening on IPv4: 127\.0\.0\.1:(\d+)/.exec(ready)?.[1])
   t.equal((await request(`http://127.0.0.1:${port}/healthz`)).status, 200)
@@ -222,7 +222,7 @@ t.test('a NOTIFY_SOCKET nobody listens on, or no systemd-notify: a warning, and 
   ]
   for (const { env, warning } of cases) {
     const cli = spawnCli(['--port', '0'], { cwd: dir, env })
-    t.teardown(() => { cli.child.kill() })
+    t.teardown(async () => { cli.child.kill(); await cli.exited })
     await cli.waitForErr(/systemd is not told/)
     t.match(cli.err(), warning)
     const port = Number(/Go to: http:\/\/127\.0\.0\.1:(\d+)\//.exec(cli.out())?.[1])

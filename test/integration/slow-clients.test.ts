@@ -37,7 +37,7 @@ t.test('connections over connections.maxPerAddress are closed at once, and the s
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.0/8\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir, prefix: ['prlimit', '--nofile=256:256', '--'] })
   const clients: Slow[] = []
-  t.teardown(() => { for (const c of clients) c.socket.destroy(); cli.child.kill() })
+  t.teardown(async () => { for (const c of clients) c.socket.destroy(); cli.child.kill(); await cli.exited })
   t.equal(openFileLimit(cli.child.pid as number), 256, 'the server may open 256 files')
   // More connections than the server may have files: without a limit, it could accept no more.
   for (let i = 0; i < 300; i++) clients.push(slowClient(cli.port, '127.0.0.2', 5000))
@@ -61,7 +61,7 @@ t.test('while 100 slow clients hold connections a normal client is served; each 
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.0/8\nconnections:\n  headersTimeoutSeconds: 2\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir, prefix: ['prlimit', '--nofile=1024:1024', '--'] })
   const clients: Slow[] = []
-  t.teardown(() => { for (const c of clients) c.socket.destroy(); cli.child.kill() })
+  t.teardown(async () => { for (const c of clients) c.socket.destroy(); cli.child.kill(); await cli.exited })
   t.equal(openFileLimit(cli.child.pid as number), 1024)
   // Ten from each of ten addresses: under the limit per address, so only the timeout cuts them.
   for (let i = 0; i < 100; i++) clients.push(slowClient(cli.port, `127.0.1.${2 + (i % 10)}`, 200))
@@ -79,7 +79,7 @@ t.test('a body slower than connections.requestTimeoutSeconds is cut; a streamed 
   const upstream = await startUpstream(t)
   const dir = t.testdir({ 'config.yaml': 'connections:\n  headersTimeoutSeconds: 1\n  requestTimeoutSeconds: 2\n' })
   const cli = await startCli(['--port', '0', '--upstream', upstream.url], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   const chunks: string[] = []
   let chunkArrived: (() => void) | undefined

@@ -30,7 +30,7 @@ function replacePair (folder: string, pair: Pick<Leaf, 'cert' | 'key'>, names = 
 t.test('--ssl --keyPath --certPath serves HTTPS that verifies against the CA; an encrypted key opens with --keyPassphrase', async (t) => {
   const dir = t.testdir({ tls: { 'server.crt': leaf.cert, 'server.key': encryptKey(leaf.key, 'correct horse') } })
   const cli = await startCli(['--ssl', '--certPath', 'tls/server.crt', '--keyPath', 'tls/server.key', '--keyPassphrase', 'correct horse', '--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.equal(cli.url, `https://127.0.0.1:${cli.port}/`)
   t.match(cli.out(), `HTTPS certificate ${join(dir, 'tls', 'server.crt')}: valid until `)
   t.match(cli.out(), `SHA-256 fingerprint ${new X509Certificate(leaf.cert).fingerprint256}\n`)
@@ -108,7 +108,7 @@ t.test('tavern-server cert makes a pair the server accepts, valid for this compu
   t.equal(readFileSync(join(dir, 'certs', 'privkey.pem'), 'utf8').startsWith('-----BEGIN PRIVATE KEY-----'), true)
 
   const cli = await startCli(['--ssl', '--listen', '--listenAddressIPv4', '127.0.0.1', '--enableIPv6', '--listenAddressIPv6', '::1'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   // The certificate itself is the only thing trusted, as on a phone that accepted it.
   for (const host of ['127.0.0.1', '[::1]', 'localhost']) {
     t.equal((await httpsGet(`https://${host}:${cli.port}/healthz`, { ca: cert })).status, 200, host)
@@ -161,7 +161,7 @@ t.test('one server whose certificate expires soon, from the base directory of it
   const soon = await issue(ca, { notBefore: days(-80), notAfter: days(3) })
   const dir = t.testdir({ site: { 'config.yaml': 'port: 0\nssl:\n  enabled: true\n', certs: { 'cert.pem': soon.cert, 'privkey.pem': soon.key } }, elsewhere: {} })
   const cli = await startCli(['--configPath', '../site/config.yaml'], { cwd: join(dir, 'elsewhere') })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('the default certs/cert.pem and certs/privkey.pem live in the base directory', async (t) => {
     t.match(cli.out(), `HTTPS certificate ${join(dir, 'site', 'certs', 'cert.pem')}`)

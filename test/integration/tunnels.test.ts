@@ -28,7 +28,7 @@ const TUNNELS: ReadonlyArray<{ name: string, headers: Record<string, string>, or
 async function start (t: Test, yaml: string, args: string[] = []) {
   const dir = t.testdir({ 'config.yaml': yaml })
   const cli = await startCli(['--port', '0', ...args], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const get = (host: string, headers: Record<string, string> = {}, path = '/') =>
     request(`http://${host}:${cli.port}${path}`, { headers: { ...headers, host: `localhost:${cli.port}` } })
   const log = async (): Promise<string> => {

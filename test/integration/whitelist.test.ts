@@ -33,7 +33,7 @@ const piledUp = (junk: number, last: string, extra = ''): string =>
 t.test('one server whose whitelist is the key in config.yaml, first 127.0.0.1 alone', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('a client bound to 127.0.0.2 is refused while 127.0.0.1 is admitted', async (t) => {
     t.equal((await request(`${cli.url}healthz`, { localAddress: '127.0.0.1' })).status, 200)
@@ -80,7 +80,7 @@ t.test('one server whose whitelist is the key in config.yaml, first 127.0.0.1 al
 t.test('one server behind a trusted proxy on this computer (127.0.0.1, 10.9.0.0/16)', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 10.0.0.0/8\ntrustedProxies:\n  - 127.0.0.1\n  - 10.9.0.0/16\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('on one kept-alive connection, every request is checked: its Host, and a proxy\'s forwarded client', async (t) => {
     const { agent, connections } = oneConnection()
@@ -161,7 +161,7 @@ t.test('one server behind a trusted proxy on this computer (127.0.0.1, 10.9.0.0/
 t.test('with satisfy: any, piled-up header lines cannot skip the password, and neither can a hidden client', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\nsatisfy: any\nbasicAuthMode: true\nbasicAuthUser:\n  username: me\n  password: s3cret\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const login = `Authorization: Basic ${Buffer.from('me:s3cret').toString('base64')}\r\n`
   for (const last of ['X-Forwarded-For: 127.0.0.9', 'X-Real-IP: 127.0.0.9']) {
     t.match(await raw(cli.port, piledUp(997, last)), /^HTTP\/1\.1 401 /, `${last} read: the password is asked for`)
@@ -175,7 +175,7 @@ t.test('with satisfy: any, piled-up header lines cannot skip the password, and n
 t.test('one server whose whitelist is whitelist.txt', async (t) => {
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.2\n', 'whitelist.txt': '# only this computer\n127.0.0.1\n' })
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
 
   t.test('whitelist.txt takes precedence, says so, and edits apply without a restart', async (t) => {
     const file = join(dir, 'whitelist.txt')
@@ -214,7 +214,7 @@ t.test('one server whose whitelist is whitelist.txt', async (t) => {
 t.test('the access log: every decision, one line each; reopened on SIGHUP for logrotate', async (t) => {
   const dir = t.testdir({})
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   const log = join(dir, 'access.log')
   await request(`${cli.url}healthz`, { localAddress: '127.0.0.1', headers: { 'user-agent': 'phone/1.0' } })
   await request(`${cli.url}healthz`, { localAddress: '127.0.0.2', headers: { 'user-agent': 'scanner' } })
@@ -278,7 +278,7 @@ t.test('a 192.168.x device is admitted by 192.168.0.0/16 and a 10.x device is fo
   link(server, '10.66.0.1/24', stranger, '10.66.0.20/24')
   const dir = t.testdir({ 'config.yaml': 'whitelist:\n  - 127.0.0.1\n  - 192.168.0.0/16\n' })
   const cli = await startCli(['--listen', '--port', '8000'], { cwd: dir, prefix: server.prefix })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(cli.out(), 'tavern-server is listening on IPv4: 0.0.0.0:8000')
   t.match(cli.out(), /http:\/\/192\.168\.77\.1:8000\/ {2}\(\S+, LAN: admitted by whitelist entry 192\.168\.0\.0\/16\)/)
   t.match(cli.out(), /http:\/\/10\.66\.0\.1:8000\/ {2}\(\S+, LAN: forbidden: not on the whitelist yet; add 10\.66\.0\.0\/24 to whitelist/)
@@ -300,6 +300,6 @@ t.test('in a container, start-up says which Docker host addresses it admits, whe
   local.child.kill('SIGTERM')
   t.equal(await local.exited, 0)
   const cli = await startCli(['--port', '8000', '--listen'], { cwd: t.testdir({}), prefix: ns.prefix, env })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(cli.out(), /Running in a container, but no Docker host address was found [^\n]*If a browser on the host computer is refused, add the address its Forbidden message names to the whitelist\.\n/)
 })

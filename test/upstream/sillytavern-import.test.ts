@@ -92,7 +92,7 @@ t.test('accounts SillyTavern made log in to tavern-server with their SillyTavern
   t.notMatch(imported.out, 'Not imported')
 
   const cli = await startCli(['--port', '0'], { cwd: dir })
-  t.teardown(() => { cli.child.kill() })
+  t.teardown(async () => { cli.child.kill(); await cli.exited })
   t.match(cli.err(), /These enabled accounts have no password, so nobody can log in to them: .*nopass/)
   const logIn = async (handle: string, password: string) => {
     const response = await request(`${cli.url}_tavern/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle, password }) })

@@ -37,7 +37,7 @@ t.test('a phone on the LAN opens SillyTavern through the gate: its message box i
     app: { upstream: st.url }
   }))
   const gate = await startCli(['--port', '8000'], { cwd: join(dir, 'gate'), prefix: computer.prefix })
-  t.teardown(() => { gate.child.kill() })
+  t.teardown(async () => { gate.child.kill(); await gate.exited })
   const url = `http://${COMPUTER}:8000/`
   t.equal(nsGet(phone, url).status, 401, 'from the phone without the password: 401')
   t.equal(nsGet(computer, url, '-u', 'me:on my phone').status, 403, 'an address off the whitelist: 403, password or not')

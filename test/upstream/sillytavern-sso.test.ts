@@ -28,7 +28,7 @@ t.test('a person who logged in at the gate lands in their own SillyTavern accoun
   const gateConfig = { basicAuthMode: true, basicAuthUser: { username: 'alice', password: 'wonderland' }, app: { upstream: st.url } }
   writeFileSync(`${dir}/gate/config.yaml`, dump(gateConfig))
   const gate = await startCli(['--port', '0'], { cwd: `${dir}/gate` })
-  t.teardown(() => { gate.child.kill() })
+  t.teardown(async () => { gate.child.kill(); await gate.exited })
   const origin = `http://127.0.0.1:${gate.port}`
 
   const alice = await visit(origin, { authorization: basic('alice', 'wonderland') })
@@ -41,7 +41,7 @@ t.test('a person who logged in at the gate lands in their own SillyTavern accoun
   // Without a password at the gate, nobody is named to SillyTavern, whatever the client says.
   writeFileSync(`${dir}/open/config.yaml`, dump({ whitelist: ['127.0.0.1'], app: { upstream: st.url } }))
   const open = await startCli(['--port', '0'], { cwd: `${dir}/open` })
-  t.teardown(() => { open.child.kill() })
+  t.teardown(async () => { open.child.kill(); await open.exited })
   const stranger = await visit(`http://127.0.0.1:${open.port}`, { 'remote-user': 'default-user' })
   t.same(stranger.pages, ['/ 302', '/login 200'], 'SillyTavern shows its own login page')
   t.equal(stranger.status, 403, 'and is signed in as nobody')

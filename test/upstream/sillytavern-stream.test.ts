@@ -27,7 +27,7 @@ t.test('a streamed answer from the model arrives through the gate token by token
     app: { upstream: st.url }
   }))
   const gate = await startCli(['--port', '0'], { cwd: `${dir}/gate` })
-  t.teardown(() => { gate.child.kill() })
+  t.teardown(async () => { gate.child.kill(); await gate.exited })
 
   // What SillyTavern's page does: a CSRF token for its session, then the generation request.
   const csrf = await request(`http://127.0.0.1:${gate.port}/csrf-token`, { headers: { authorization: AUTH } })
