@@ -212,7 +212,8 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
   A round counts only if the two kept the core at least ${BUSY_MIN * 100}% busy. **Targets are judged on this
   ratio**: measured one after the other, the same comparison moves by tens of percent between
   seconds on this machine; the control below shows the head-to-head spread when nothing differs.
-- Like for like: every server answers the same bytes to the same request. The cases with a
+- Like for like: every server answers the same bytes to the same request, headers included
+  (tavern-server's security headers on its own answers are set by the baselines too). The cases with a
   password send an Authorization header, so their baseline is bare Fastify receiving that header
   too (it ignores it): parsing a longer request costs any server something, and that is not the
   gate's cost.
