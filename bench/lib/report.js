@@ -41,7 +41,7 @@ function mb (start, after) {
 function h2hCell (h2h, against) {
   if (h2h === undefined) return DASH
   if (h2h.reason !== undefined) return `not measured: ${h2h.reason}`
-  if (h2h.counted === 0) return `not measured: no round kept the server core at least ${BUSY_MIN * 100}% busy (the clients were too slow)`
+  if (h2h.counted === 0) return `not measured: no round kept the server core at least ${BUSY_MIN * 100}% busy (the clients were too slow, or other work on the machine had the core)`
   const range = h2h.counted > 1 ? ` (${num(h2h.low, 2)}–${num(h2h.high, 2)})` : ''
   return `${num(h2h.ratio, 2)}${range} × ${against}`
 }
