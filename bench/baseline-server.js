@@ -15,7 +15,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     ssl: { type: 'boolean', default: false },
     keyPath: { type: 'string' },
-    certPath: { type: 'string' }
+    certPath: { type: 'string' },
+    headers: { type: 'string', default: '{}' }
   }
 })
 
@@ -23,7 +24,11 @@ const https = values.ssl
   ? { https: { key: readFileSync(values.keyPath ?? ''), cert: readFileSync(values.certPath ?? '') } }
   : {}
 const app = fastify(https)
-app.get('/robots.txt', async () => 'User-agent: *\nDisallow: /\n')
+const headers = JSON.parse(values.headers)
+app.get('/robots.txt', async (_request, reply) => {
+  reply.headers(headers)
+  return 'User-agent: *\nDisallow: /\n'
+})
 await app.listen({ host: '127.0.0.1', port: Number(values.port) })
 
 process.stdout.write(`Go to: ${values.ssl ? 'https' : 'http'}://127.0.0.1:${app.server.address().port}/\n`)

@@ -32,6 +32,14 @@
 
 export const ROUTE = '/robots.txt'
 
+/**
+ * The security headers tavern-server puts on its own answers (/robots.txt is one; see
+ * src/server/own-headers.ts), from the build being measured. The baselines answer with them too,
+ * set in their route as a Fastify app would: the same bytes on the wire, so what is measured is
+ * the gate's work, not the length of the answer.
+ */
+export { OWN_HEADERS as ANSWER_HEADERS } from '../dist/server/own-headers.js'
+
 /** The Basic auth account of the cases. */
 export const USER = 'bench'
 export const PASSWORD = 'correct horse battery staple'

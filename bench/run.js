@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { APP, BASELINES, CASES, FLOOD, LOGIN_BURST, PASSWORD, ROUTE } from './cases.js'
+import { ANSWER_HEADERS, APP, BASELINES, CASES, FLOOD, LOGIN_BURST, PASSWORD, ROUTE } from './cases.js'
 import { createAccounts, freePort, sessionCookie } from './lib/accounts.js'
 import { measureApp } from './lib/app-bench.js'
 import { Fixtures } from './lib/fixtures.js'
@@ -101,7 +101,7 @@ async function startTarget (target, { dir, fixtures, pinning }) {
     // A session cookie's name carries the port: every start of this case takes the same one.
     if (spec.session !== undefined) flags.push('--port', String(await freePort()))
     target.launch = () => target.baseline
-      ? startBaseline({ ...where, tls: made.tls })
+      ? startBaseline({ ...where, tls: made.tls, headers: ANSWER_HEADERS })
       : startTavern({ ...where, bin, config, flags })
     target.server = await target.launch()
     if (spec.session !== undefined) target.headers = { ...target.headers, cookie: await sessionCookie(target.server.origin, spec.session, PASSWORD) }

@@ -122,6 +122,16 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
       const gated = await streamWorker({ mode: 'latency', url: `${tavern.server.origin}${path}`, headers }, { cpu: pinning?.load })
       result.streaming = { events, direct, gated, addedP99: gated.p99 - direct.p99, targetMs: spec.streaming.target.addedP99Ms }
       result.streaming.pass = result.streaming.addedP99 < spec.streaming.target.addedP99Ms
+      // The same stream through bare reply-from on the same core: what the extra hop costs with
+      // no gate, so the figure above can be told apart into the hop's share and the gate's.
+      if (byKey.bare.reason === undefined) {
+        const bare = await byKey.bare.launch()
+        try {
+          result.streaming.bare = await streamWorker({ mode: 'latency', url: `${bare.origin}${path}`, headers }, { cpu: pinning?.load })
+        } finally {
+          await bare.proc.stop()
+        }
+      }
 
       const count = plan.streams ?? spec.streams.count
       const intervalMs = plan.quick ? spec.streams.intervalMs / 2 : spec.streams.intervalMs

@@ -5,9 +5,14 @@
  */
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { ANSWER_HEADERS } from '../cases.js'
+
+/** The headers a case's answer must carry as the baseline's does (absent from both counts too). */
+const SAME_HEADERS = ['content-type', ...Object.keys(ANSWER_HEADERS)]
 
 /**
- * One request; resolves with status, content type and body, or rejects with the socket or TLS error.
+ * One request; resolves with status, content type, headers and body, or rejects with the socket or
+ * TLS error.
  * @param {string} url
  * @param {{ localAddress?: string, headers?: Record<string, string>, ca?: Buffer }} options
  */
@@ -22,7 +27,7 @@ export function fetchOnce (url, { localAddress, headers = {}, ca } = {}) {
     }, (res) => {
       const chunks = []
       res.on('data', (chunk) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
       res.on('error', reject)
     })
     req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')))
@@ -41,11 +46,11 @@ function describe (check, path) {
 
 /**
  * Runs the checks of a case against its server and compares the admitted answer with the
- * baseline's, so the two really serve the same bytes. Resolves with undefined when every check
+ * baseline's (body and headers), so the two really serve the same bytes. Resolves with undefined when every check
  * holds, or with the reason the case cannot be measured.
  * @param {{ origin: string, protocol: string }} server
  * @param {{ tls?: boolean, checks: object[] }} spec the case, with its resolved request headers
- * @param {{ path: string, headers: Record<string, string>, ca?: Buffer, expected?: { status: number, type?: string, body: string } }} context
+ * @param {{ path: string, headers: Record<string, string>, ca?: Buffer, expected?: { status: number, type?: string, headers?: object, body: string } }} context
  */
 export async function precheck (server, spec, { path, headers, ca, expected }) {
   if (spec.tls === true && server.protocol !== 'https') {
@@ -66,9 +71,14 @@ export async function precheck (server, spec, { path, headers, ca, expected }) {
     if (answer.status !== check.status) {
       return `${describe(check, path)} answered ${answer.status}, expected ${check.status}${check.means === undefined ? '' : ` (${check.means})`}`
     }
-    if (check.sameAsBaseline === true && expected !== undefined &&
-        (answer.body !== expected.body || answer.type !== expected.type)) {
-      return `${describe(check, path)} answered ${JSON.stringify(answer.body)} (${answer.type}), not the baseline's ${JSON.stringify(expected.body)} (${expected.type})`
+    if (check.sameAsBaseline === true && expected !== undefined) {
+      if (answer.body !== expected.body || answer.type !== expected.type) {
+        return `${describe(check, path)} answered ${JSON.stringify(answer.body)} (${answer.type}), not the baseline's ${JSON.stringify(expected.body)} (${expected.type})`
+      }
+      const differs = SAME_HEADERS.find((name) => answer.headers[name] !== expected.headers[name])
+      if (differs !== undefined) {
+        return `${describe(check, path)} answered ${differs}: ${answer.headers[differs] ?? '(none)'}, not the baseline's ${expected.headers[differs] ?? '(none)'}`
+      }
     }
   }
   return undefined

@@ -41,7 +41,7 @@ function mb (start, after) {
 function h2hCell (h2h, against) {
   if (h2h === undefined) return DASH
   if (h2h.reason !== undefined) return `not measured: ${h2h.reason}`
-  if (h2h.counted === 0) return `not measured: no round kept the server core at least ${BUSY_MIN * 100}% busy (the clients were too slow)`
+  if (h2h.counted === 0) return `not measured: no round kept the server core at least ${BUSY_MIN * 100}% busy (the clients were too slow, or other work on the machine had the core)`
   const range = h2h.counted > 1 ? ` (${num(h2h.low, 2)}–${num(h2h.high, 2)})` : ''
   return `${num(h2h.ratio, 2)}${range} × ${against}`
 }
@@ -143,7 +143,8 @@ function appSection (app) {
   const st = app.streaming
   const streaming = st.reason !== undefined
     ? `not measured: ${st.reason}`
-    : `${ms(st.gated.p99)} ms through the gate, ${ms(st.direct.p99)} ms directly: ${ms(st.addedP99)} ms added (p50 ${ms(st.gated.p50)} against ${ms(st.direct.p50)} ms; ${st.gated.n} events, one every ${spec.streaming.intervalMs} ms)`
+    : `${ms(st.gated.p99)} ms through the gate, ${ms(st.direct.p99)} ms directly: ${ms(st.addedP99)} ms added (p50 ${ms(st.gated.p50)} against ${ms(st.direct.p50)} ms; ${st.gated.n} events, one every ${spec.streaming.intervalMs} ms)` +
+      (st.bare === undefined ? '' : `; through bare reply-from, no gate: p99 ${ms(st.bare.p99)} ms, p50 ${ms(st.bare.p50)} ms`)
   const held = app.streams
   const streams = held.reason !== undefined
     ? `not measured: ${held.reason}`
@@ -214,7 +215,8 @@ Written by \`npm run bench\` on ${m.date}, commit ${m.commit}.
   A round counts only if the two kept the core at least ${BUSY_MIN * 100}% busy. **Targets are judged on this
   ratio**: measured one after the other, the same comparison moves by tens of percent between
   seconds on this machine; the control below shows the head-to-head spread when nothing differs.
-- Like for like: every server answers the same bytes to the same request. The cases with a
+- Like for like: every server answers the same bytes to the same request, headers included
+  (tavern-server's security headers on its own answers are set by the baselines too). The cases with a
   password send an Authorization header, so their baseline is bare Fastify receiving that header
   too (it ignores it): parsing a longer request costs any server something, and that is not the
   gate's cost.

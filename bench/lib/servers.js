@@ -69,9 +69,12 @@ export function startTavern ({ dir, bin = TAVERN_BIN, config, flags = [], cpu, t
   return startServer({ script: bin, args: ['--port', '0', ...flags], cwd: dir, cpu, timeoutMs, env })
 }
 
-/** Starts the bare Fastify baseline, over TLS when `tls` holds a key and certificate. */
-export function startBaseline ({ dir, tls, cpu, timeoutMs }) {
+/**
+ * Starts the bare Fastify baseline, over TLS when `tls` holds a key and certificate, answering
+ * with `headers` (name → value) besides its own.
+ */
+export function startBaseline ({ dir, tls, headers = {}, cpu, timeoutMs }) {
   mkdirSync(dir, { recursive: true })
-  const args = ['--port', '0', ...(tls === undefined ? [] : ['--ssl', '--keyPath', tls.keyPath, '--certPath', tls.certPath])]
+  const args = ['--port', '0', '--headers', JSON.stringify(headers), ...(tls === undefined ? [] : ['--ssl', '--keyPath', tls.keyPath, '--certPath', tls.certPath])]
   return startServer({ script: BASELINE_SCRIPT, args, cwd: dir, cpu, timeoutMs })
 }

@@ -20,7 +20,6 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { errorPage } from './error-page.js'
-import { appAnswers } from './own-headers.js'
 import { isReserved } from './reserved-paths.js'
 import type { SecurityPolicy } from './security-policy.js'
 import { CLIENT, UpstreamClient } from './upstream-client.js'
@@ -198,7 +197,6 @@ export function registerProxy (app: FastifyInstance, options: ProxyOptions): voi
   app.addHook('onClose', async () => { await proxy.client.close() })
   routeUpgrades(app)
   void app.register(async (scope) => {
-    appAnswers(scope)
     await scope.register(replyFrom, {
       base: new URL(options.config.app.upstream as string).origin,
       // reply-from calls request() in its callback form only.

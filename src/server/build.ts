@@ -13,7 +13,7 @@ import { healthRoute } from './health.js'
 import type { HealthReport } from './health.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
-import { registerOwnHeaders } from './own-headers.js'
+import { ownHeaders, ownRoutesHeaders } from './own-headers.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
@@ -51,36 +51,43 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
   })
 
   registerSecurityPolicy(app, options.policy)
-  registerOwnHeaders(app, options.config.ssl.hstsMaxAgeSeconds)
-  app.get(HEALTH_PATH, healthRoute(options.health))
+  const own = ownHeaders(options.config.ssl)
   // Every "nothing here" in the same words: a missing file of the static folder, a path under
   // /_tavern/ that does not exist, anything the home page does not have.
   app.setNotFoundHandler((request, reply) => {
     const page = errorPage(request.headers.accept, 404, 'Not Found: there is nothing at this address.')
+    own(request, reply)
     void reply.code(404).type(page.type).send(page.body)
   })
-  // tavern-server's own pages and API, under the prefix that is never the app's.
+  // tavern-server's own routes, in a scope of their own: only their answers run the hook that
+  // adds our security headers (own-headers.ts).
   const { accounts, recorder } = options.policy
-  if (accounts !== undefined) {
-    // Their pages and forms are loaded only when accounts are on.
-    const { accountRoutes } = await lazyImport(() => import('./account-routes.js'))
-    await app.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
-  }
-  // What is behind the gate: the app, a folder, or the home page. The app's routes, and their
-  // libraries (undici, @fastify/static with glob), are loaded only when configured, so a gate
-  // with the home page pays for nothing of theirs, at start or in memory.
   const { upstream, root } = options.config.app
+  await app.register(async (ours) => {
+    ownRoutesHeaders(ours, own)
+    ours.get(HEALTH_PATH, healthRoute(options.health))
+    // Our pages and API, under the prefix that is never the app's.
+    if (accounts !== undefined) {
+      // Their pages and forms are loaded only when accounts are on.
+      const { accountRoutes } = await lazyImport(() => import('./account-routes.js'))
+      await ours.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
+    }
+    if (upstream === undefined && root === undefined) {
+      // A server reached from outside should never appear in search results, whatever lets a
+      // crawler through the gate. (An app behind the gate answers for itself.)
+      ours.get('/robots.txt', async () => ROBOTS_TXT)
+      ours.get('/', homePage)
+    }
+  })
+  // What is behind the gate: the app, a folder, or the home page above. The app's routes, and
+  // their libraries (undici, @fastify/static with glob), are loaded only when configured, so a
+  // gate with the home page pays for nothing of theirs, at start or in memory.
   if (upstream !== undefined) {
     const { registerProxy } = await lazyImport(() => import('./app-proxy.js'))
     registerProxy(app, { config: options.config, policy: options.policy, logger: options.logger })
   } else if (root !== undefined) {
     const { registerStaticFiles } = await lazyImport(() => import('./static-files.js'))
     registerStaticFiles(app, root)
-  } else {
-    // A server reached from outside should never appear in search results, whatever lets a
-    // crawler through the gate. (An app behind the gate answers for itself.)
-    app.get('/robots.txt', async () => ROBOTS_TXT)
-    app.get('/', homePage)
   }
   return app
 }

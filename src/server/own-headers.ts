@@ -3,11 +3,17 @@
  * /healthz): no sniffing, no framing (clickjacking), a Content-Security-Policy that allows the
  * home page's one inline style sheet by its hash and nothing else, no Referer to other sites, and
  * with `ssl.hstsMaxAgeSeconds` Strict-Transport-Security over TLS. The app's answers and the
- * static folder's are theirs, and pass untouched: those scopes mark their requests.
+ * static folder's are theirs, and pass untouched.
+ *
+ * Only our own routes' scope has the hook that adds them (build.ts); the gate's refusals and the
+ * "not found" page, which may answer for any path, add them themselves. A proxied request or a
+ * file of the static folder therefore runs no hook for them at all: an app-wide `onSend` hook,
+ * checking every answer, cost every request of the app a few percent (bench/results.md).
  */
 import { createHash } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config/config.js'
 import { HOME_STYLE } from './home-page.js'
 
 const HOME_STYLE_HASH = createHash('sha256').update(HOME_STYLE).digest('base64')
@@ -20,27 +26,32 @@ export const OWN_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'same-origin'
 }
 
-const answeredByApp = new WeakSet<FastifyRequest>()
-
-/** Leaves the answers of a scope (the app behind the gate, the static folder) without our headers. */
-export function appAnswers (scope: FastifyInstance): void {
-  scope.addHook('onRequest', (request, _reply, done) => {
-    answeredByApp.add(request)
-    done()
-  })
-}
+/** Puts the headers on one of our answers. */
+export type OwnHeaders = (request: FastifyRequest, reply: FastifyReply) => void
 
 /**
- * @param hstsMaxAgeSeconds `ssl.hstsMaxAgeSeconds`; 0 sends no HSTS. Sent over TLS only (RFC 6797
- *   section 7.2: a host must not send it over plain HTTP).
+ * @param ssl HSTS is sent only with `ssl.enabled` and a `hstsMaxAgeSeconds` above 0, and then
+ *   only over TLS (RFC 6797 section 7.2: a host must not send it over plain HTTP). Without it, no
+ *   answer pays for looking at its socket.
+ * @example const own = ownHeaders(config.ssl); own(request, reply.code(403))
  */
-export function registerOwnHeaders (app: FastifyInstance, hstsMaxAgeSeconds: number): void {
-  const hsts = `max-age=${hstsMaxAgeSeconds}`
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (!answeredByApp.has(request)) {
+export function ownHeaders (ssl: Pick<Config['ssl'], 'enabled' | 'hstsMaxAgeSeconds'>): OwnHeaders {
+  if (!ssl.enabled || ssl.hstsMaxAgeSeconds === 0) {
+    return (_request, reply) => {
       if (!reply.hasHeader('content-security-policy')) reply.headers(OWN_HEADERS)
-      if (hstsMaxAgeSeconds > 0 && (request.raw.socket as TLSSocket).encrypted === true) reply.header('strict-transport-security', hsts)
     }
+  }
+  const hsts = `max-age=${ssl.hstsMaxAgeSeconds}`
+  return (request, reply) => {
+    if (!reply.hasHeader('content-security-policy')) reply.headers(OWN_HEADERS)
+    if ((request.raw.socket as TLSSocket).encrypted === true) reply.header('strict-transport-security', hsts)
+  }
+}
+
+/** Adds the headers to every answer of `scope`, which holds tavern-server's own routes only. */
+export function ownRoutesHeaders (scope: FastifyInstance, add: OwnHeaders): void {
+  scope.addHook('onSend', (request, reply, payload, done) => {
+    add(request, reply)
     done(null, payload)
   })
 }

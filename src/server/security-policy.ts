@@ -32,6 +32,7 @@ import type { AccountService } from './account-gate.js'
 import type { TunnelSightings } from '../log/tunnel-sightings.js'
 import { errorPage } from './error-page.js'
 import { lingerOnClose } from './lingering-close.js'
+import { ownHeaders } from './own-headers.js'
 import { headersCut, MAX_HEADER_LINES, sendContinue } from './node-servers.js'
 import type { CookieName } from './upstream-headers.js'
 
@@ -190,8 +191,11 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
   app.decorateRequest('user', undefined)
   app.decorateRequest('tunnel', undefined)
 
+  // A refusal is our answer, whatever path it is for: it carries our security headers.
+  const own = ownHeaders(config.ssl)
   const deny: Deny = (request, reply, status, reason, message, consoleLine, user) => {
     recorder.refused(facts(request, user), status, reason, consoleLine)
+    own(request, reply)
     refuse(request, reply, status, message)
     return false
   }

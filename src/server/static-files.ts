@@ -14,7 +14,6 @@ import type { Readable } from 'node:stream'
 import fastifyStatic from '@fastify/static'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorPage } from './error-page.js'
-import { appAnswers } from './own-headers.js'
 import { isReserved } from './reserved-paths.js'
 
 const MESSAGES: Record<number, string> = {
@@ -56,7 +55,6 @@ export function registerStaticFiles (app: FastifyInstance, folder: string): void
   /** The file the library chose for a request, known just before it is sent. */
   const chosen = new WeakMap<FastifyRequest, string>()
   void app.register(async (scope) => {
-    appAnswers(scope)
     scope.setErrorHandler((error: FastifyError & { headers?: Record<string, string> }, request, reply) => {
       // A 416 carries the file's length (Content-Range).
       if (error.headers !== undefined) reply.headers(error.headers)

@@ -47,7 +47,7 @@ t.test('the home page, a refusal, /healthz and a 404 carry the headers; no HSTS 
   }
 })
 
-t.test('the app\'s answers carry none of them, and its own pass untouched; the gate\'s refusal in front of it does', async (t) => {
+t.test('the app\'s answers carry none of them, and its own pass untouched; the gate\'s refusal and our 404 in front of it do', async (t) => {
   const upstream = await startUpstream(t)
   upstream.routes.set('/framed', (_request, response) => {
     response.writeHead(200, { 'content-type': 'text/html', 'x-frame-options': 'SAMEORIGIN' })
@@ -60,15 +60,21 @@ t.test('the app\'s answers carry none of them, and its own pass untouched; the g
   t.equal(framed.headers['x-frame-options'], 'SAMEORIGIN', 'the app\'s own header, untouched')
   none(t, framed, 'a proxied page', ['x-frame-options'])
   ours(t, await request(`${cli.url}echo`, { localAddress: '127.0.0.2' }), 'a refusal in front of the app')
+  const reserved = await request(`${cli.url}_tavern/nothing`)
+  t.equal(reserved.status, 404)
+  ours(t, reserved, 'our "not found" page for a path of ours, in front of the app')
 })
 
-t.test('the static folder\'s files carry none of them', async (t) => {
+t.test('the static folder\'s files carry none of them; our 404 for a missing one does', async (t) => {
   const dir = t.testdir({ site: { 'index.html': '<p>site</p>' } })
   const cli = await startCli(['--port', '0', '--root', 'site'], { cwd: dir })
   t.teardown(async () => { cli.child.kill(); await cli.exited })
   const page = await request(cli.url)
   t.equal(page.body, '<p>site</p>')
   none(t, page, 'a file of the folder')
+  const missing = await request(`${cli.url}missing.html`)
+  t.equal(missing.status, 404)
+  ours(t, missing, 'our "not found" page for a file the folder does not have')
 })
 
 t.test('over TLS with ssl.hstsMaxAgeSeconds, own answers carry HSTS and the app\'s do not', async (t) => {
