@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { runToExit, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
+import { childCoverage, runToExit, WITHOUT_TEST_RUNNER } from '../helpers/cli.js'
 
 t.test('a smoke run of the proxied section reports every row, measured or with its reason', async (t) => {
   const dir = t.testdir({})
@@ -19,7 +19,7 @@ t.test('a smoke run of the proxied section reports every row, measured or with i
     cwd: dir,
     script: fileURLToPath(new URL('../../bench/run.js', import.meta.url)),
     prefix: WITHOUT_TEST_RUNNER,
-    env: { BENCH_TAVERN_NODE_OPTIONS: process.env.NODE_OPTIONS ?? '' }
+    env: { BENCH_TAVERN_NODE_OPTIONS: childCoverage() }
   })
   t.equal(result.code, 0, result.err)
   const report = readFileSync(out, 'utf8')

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { nodePrefix } from '../helpers/cli.js'
 
 const SCRIPT = fileURLToPath(new URL('../../.ci/count-results.js', import.meta.url))
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url))
@@ -153,7 +154,9 @@ t.test('the last line of a run', async (t) => {
 /** Runs a command, collecting its output; resolves with the exit code. */
 function run (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null, out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // nodePrefix: else the runner puts its own process recorder back into the environment.
+    const [prefix, ...prefixArgs] = nodePrefix(false)
+    const child = spawn(prefix as string, [...prefixArgs, command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })

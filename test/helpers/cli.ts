@@ -16,7 +16,29 @@ export const SERVER_JS = fileURLToPath(new URL('../../server.js', import.meta.ur
  * function V8 feedback from its first call, so some behaviour can only be seen without them. The
  * process is then left out of the coverage figures.
  */
-export const WITHOUT_TEST_RUNNER: readonly string[] = ['env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
+export const WITHOUT_TEST_RUNNER: readonly string[] = ['/usr/bin/env', '-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE']
+
+const CHILD_COVERAGE = new URL('../setup/child-coverage.mjs', import.meta.url).href
+
+/**
+ * NODE_OPTIONS for a process of this package that a test starts, when the run records coverage:
+ * the light recorder of test/setup/child-coverage.mjs. Else empty.
+ */
+export function childCoverage (): string {
+  const recording = process.env._TAPJS_PROCESSINFO_COVERAGE_ !== '0' && process.env.NODE_OPTIONS !== undefined
+  return recording ? `--import=${CHILD_COVERAGE}` : ''
+}
+
+/**
+ * The prefix for a Node process a test starts. The runner's process recorder is taken out: it is
+ * added to every Node process a test spawns and doubles the CPU of each start (it sends every
+ * module through a loader thread). With `coverage`, the light recorder (childCoverage) takes its
+ * place. A later WITHOUT_TEST_RUNNER in the command takes that out too.
+ */
+export function nodePrefix (coverage: boolean): string[] {
+  const options = coverage ? childCoverage() : ''
+  return [...WITHOUT_TEST_RUNNER, ...(options === '' ? [] : [`NODE_OPTIONS=${options}`])]
+}
 
 export interface Spawned {
   child: ChildProcess
@@ -50,7 +72,7 @@ export function spawnCli (args: readonly string[], options: SpawnOptions): Spawn
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
-  const command = [...(options.prefix ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script ?? BIN, ...args]
+  const command = [...nodePrefix(true), ...(options.prefix ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script ?? BIN, ...args]
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: options.cwd,
     // The test machine may look like a container: no Docker host lookups (DNS) unless a test asks.

@@ -16,6 +16,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dump, load } from 'js-yaml'
+import { nodePrefix } from './cli.js'
 
 export const SILLYTAVERN_VERSION = '1.19.0'
 
@@ -126,7 +127,8 @@ async function launch (home: string, configPath: string, dataRoot: string, log?:
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
-  const command = [...prefix, process.execPath, 'server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot]
+  // nodePrefix: else the runner would put its process recorder back into SillyTavern's process.
+  const command = [...nodePrefix(false), ...prefix, process.execPath, 'server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot]
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: appDir(home),
     env,
@@ -163,8 +165,8 @@ async function prepareLocked (home: string): Promise<Ready> {
   writeFileSync(log, `preparing SillyTavern ${SILLYTAVERN_VERSION} in ${home}\n`)
   if (!existsSync(join(appDir(home), 'server.js'))) {
     writeFileSync(join(home, 'package.json'), '{ "private": true }\n')
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-    const installed = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', `sillytavern@${SILLYTAVERN_VERSION}`], { cwd: home, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NODE_V8_COVERAGE: '' } })
+    const [env, ...prefix] = nodePrefix(false)
+    const installed = spawnSync(env as string, [...prefix, 'npm', 'install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', `sillytavern@${SILLYTAVERN_VERSION}`], { cwd: home, encoding: 'utf8' })
     writeFileSync(log, `${installed.stdout ?? ''}${installed.stderr ?? ''}`, { flag: 'a' })
     if (installed.status !== 0) throw new Error(`npm install sillytavern@${SILLYTAVERN_VERSION} failed (exit ${String(installed.status)}); see ${log}`)
   }

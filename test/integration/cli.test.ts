@@ -140,7 +140,7 @@ t.test('node server.js works from the checkout', async (t) => {
 t.test('one server for what needs no start of its own', async (t) => {
   // An unknown key, settings from every source, no whitelist with securityOverride, and a lock
   // left by a crashed server: each is checked on this one server, which a second Ctrl-C ends.
-  const dead = spawnSync(process.execPath, ['-e', '']).pid as number
+  const dead = spawnSync('true').pid as number
   const dir = t.testdir({ 'config.yaml': 'whitelistmode: false\nport: 1\nprotocol:\n  ipv6: true\n', data: { 'tavern-server.lock': `${dead}\n` } })
   const cli = await startCli(['--port', '0', '--listen', '--no-whitelist', '--securityOverride', '--listenAddressIPv4', '127.0.0.1'], { cwd: dir, env: { TAVERN_PORT: '2', SILLYTAVERN_PROTOCOL_IPV6: 'false' } })
   t.teardown(async () => { cli.child.kill(); await cli.exited })

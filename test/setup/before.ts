@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nodePrefix } from '../helpers/cli.js'
 import { preparationState, prepareLog, sillyTavernHome } from '../helpers/sillytavern.js'
 
 if (preparationState() === 'none') {
@@ -15,13 +16,15 @@ if (preparationState() === 'none') {
   mkdirSync(dirname(home), { recursive: true })
   const out = openSync(`${home}.background.log`, 'w')
   // Only the project's loader (for TypeScript): the runner's process recording and coverage must
-  // not follow a process that outlives the run.
+  // not follow a process that outlives the run (nodePrefix: the runner puts them back into every
+  // process it sees spawned, so filtering the environment is not enough).
   const loader = `--import=${new URL('loader.mjs', import.meta.url).href}`
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !k.startsWith('TAP')) env[k] = v
   }
-  const child = spawn(process.execPath, [loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
+  const [command, ...prefix] = nodePrefix(false)
+  const child = spawn(command as string, [...prefix, process.execPath, loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
     detached: true,
     env,
     stdio: ['ignore', out, out]
