@@ -151,11 +151,14 @@ t.test('the last line of a run', async (t) => {
   t.same(checks.lines, ['other: failed (exit code 3)', '4 passed, 1 failed'], 'extra checks count one each')
 })
 
-/** Runs a command, collecting its output; resolves with the exit code. */
+/**
+ * Runs a command, collecting its output; resolves with the exit code. The script under test runs
+ * with the light coverage recorder (its main() is counted), a nested tap without any.
+ */
 function run (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null, out: string }> {
   return new Promise((resolve) => {
     // nodePrefix: else the runner puts its own process recorder back into the environment.
-    const [prefix, ...prefixArgs] = nodePrefix(false)
+    const [prefix, ...prefixArgs] = nodePrefix(args[0] === SCRIPT)
     const child = spawn(prefix as string, [...prefixArgs, command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })

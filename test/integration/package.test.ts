@@ -2,7 +2,7 @@
  * What a user gets from npm: pack the project, install the tarball into an empty folder and run
  * the bin, with no build step on the user's side.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,10 +10,15 @@ import t from 'tap'
 import { nodePrefix } from '../helpers/cli.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-/** npm without the test runner's process recorder, which would follow it into every module it loads. */
-function withoutRecorder (command: string, args: readonly string[], cwd?: string): string {
+/**
+ * npm without the test runner's process recorder, which would follow it into every module it
+ * loads. Resolves with standard output; a failure throws with both outputs.
+ */
+function withoutRecorder (command: string, args: readonly string[], cwd?: string): { stdout: string, stderr: string } {
   const [env, ...prefix] = nodePrefix(false)
-  return execFileSync(env as string, [...prefix, command, ...args], { cwd, encoding: 'utf8', stdio: 'pipe' })
+  const { status, stdout, stderr } = spawnSync(env as string, [...prefix, command, ...args], { cwd, encoding: 'utf8' })
+  if (status !== 0) throw new Error(`${command} ${args.join(' ')}: exit code ${status}\n${stdout}${stderr}`)
+  return { stdout, stderr }
 }
 
 t.test('npm pack, install the tarball, npx tavern-server --version', { timeout: 300_000 }, async (t) => {
@@ -29,7 +34,9 @@ t.test('npm pack, install the tarball, npx tavern-server --version', { timeout: 
   t.notMatch(listing, 'package/src/', 'sources are not shipped')
   t.notMatch(listing, 'package/test/', 'tests are not shipped')
   // --prefer-offline: what `npm ci` fetched for the checkout is in npm's cache already.
-  withoutRecorder('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', join(dir, 'pack', tarball!)], join(dir, 'app'))
+  const install = withoutRecorder('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', join(dir, 'pack', tarball!)], join(dir, 'app'))
+  // Every package installed runs on the Node.js versions tavern-server's `engines` allows.
+  t.notMatch(install.stderr, /EBADENGINE/, 'no dependency asks for a newer Node.js')
   const version = withoutRecorder('npx', ['--no-install', 'tavern-server', '--version'], join(dir, 'app'))
-  t.match(version, /^\d+\.\d+\.\d+\n$/)
+  t.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
 })

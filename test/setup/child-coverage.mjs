@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = new URL('../../', import.meta.url)
 /** The package's own scripts: what the coverage report counts (not tests, benchmarks or dependencies). */
-const OWN = [new URL('dist/', ROOT).href, new URL('bin/', ROOT).href, new URL('server.js', ROOT).href]
+const OWN = [new URL('dist/', ROOT).href, new URL('bin/', ROOT).href, new URL('.ci/', ROOT).href, new URL('server.js', ROOT).href]
 const OUT = fileURLToPath(new URL('.tap/coverage/', ROOT))
 
 const session = new Session()
