@@ -33,8 +33,8 @@ t.test('a smoke run measures the smoke cases, says why it cannot measure what it
     else t.notMatch(report, row(name), `no row for ${name}`)
   }
   t.match(report, /\| not measured: quick run of every case \(a quick run with --only measures it\) \|/, 'head to head only for the control')
-  t.match(report, /\n\| start, spawn → listening \(median of \d+\) \| [\d,]+ ms \| [\d,]+ ms \|/)
-  t.match(report, /\n\| `--help`, spawn → exit \(median of \d+\), beside `node -e 0` \| [\d,]+ ms \| [\d,]+ ms \(node -e 0\) \| [\d.]+ \|/)
+  t.match(report, /\n\| start, spawn → listening \(median of \d+\) \| [\d,.]+ ms \| [\d,.]+ ms \|/)
+  t.match(report, /\n\| `--help`, spawn → exit \(median of \d+\), beside `node -e 0` \| [\d,.]+ ms \| [\d,.]+ ms \(node -e 0\) \| [\d.]+ \|/)
   t.match(report, /\n\| resident memory after start \(no access control\) \| [\d,]+ MB/)
   t.match(report, /\n\| compile of the 2,000-entry whitelist/)
   t.match(report, /\n## Valid requests during a wrong-password flood/)

@@ -180,7 +180,7 @@ t.test('with CI=true and a file timing out in real tap, the count is still right
   const dir = t.testdir({
     // One file at a time (fine, then hangs), and long enough for the file that finishes to finish
     // on a machine busy with the rest of the suite; the other never does.
-    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 10, jobs: 1, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
+    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 6, jobs: 1, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
     node_modules: t.fixture('symlink', NODE_MODULES),
     test: {
       'fine.test.js': "import t from 'tap'\nt.test('two', async (t) => { t.ok(1); t.ok(1) })\nt.ok(true)\n",
