@@ -18,7 +18,10 @@ import { fileURLToPath } from 'node:url'
 import { dump, load } from 'js-yaml'
 import { nodePrefix } from './cli.js'
 
-export const SILLYTAVERN_VERSION = '1.19.0'
+/** The install's package.json and lockfile: the pinned version and every package under it. */
+const INSTALL_FILES = fileURLToPath(new URL('../setup/sillytavern/', import.meta.url))
+
+export const SILLYTAVERN_VERSION: string = (JSON.parse(readFileSync(join(INSTALL_FILES, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.sillytavern as string
 
 /** Where the install lives: one folder per pinned version. */
 export function sillyTavernHome (): string {
@@ -164,11 +167,13 @@ async function prepareLocked (home: string): Promise<Ready> {
   const log = prepareLog(home)
   writeFileSync(log, `preparing SillyTavern ${SILLYTAVERN_VERSION} in ${home}\n`)
   if (!existsSync(join(appDir(home), 'server.js'))) {
-    writeFileSync(join(home, 'package.json'), '{ "private": true }\n')
+    // From the lockfile: the same packages on every machine (a new release of a package deep in
+    // SillyTavern's tree cannot change what is tested), and no package metadata to fetch.
+    for (const file of ['package.json', 'package-lock.json']) cpSync(join(INSTALL_FILES, file), join(home, file))
     const [env, ...prefix] = nodePrefix(false)
-    const installed = spawnSync(env as string, [...prefix, 'npm', 'install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', `sillytavern@${SILLYTAVERN_VERSION}`], { cwd: home, encoding: 'utf8' })
+    const installed = spawnSync(env as string, [...prefix, 'npm', 'ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: home, encoding: 'utf8' })
     writeFileSync(log, `${installed.stdout ?? ''}${installed.stderr ?? ''}`, { flag: 'a' })
-    if (installed.status !== 0) throw new Error(`npm install sillytavern@${SILLYTAVERN_VERSION} failed (exit ${String(installed.status)}); see ${log}`)
+    if (installed.status !== 0) throw new Error(`npm ci of sillytavern@${SILLYTAVERN_VERSION} failed (exit ${String(installed.status)}); see ${log}`)
   }
   // The first start compiles the front end: into the package's dist/ inside a container, into
   // the data root elsewhere (then copied into each test's data root).
