@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { nodePrefix } from '../helpers/cli.js'
@@ -29,6 +30,14 @@ if (preparationState() === 'none') {
     env,
     stdio: ['ignore', out, out]
   })
+  // At the lowest priority: the tests get the CPU first, and the preparation (a minute of CPU on
+  // a fresh machine) fills the moments they leave it idle, waiting on timers, sockets and
+  // browsers. Its npm and SillyTavern processes inherit the priority.
+  try {
+    setPriority(child.pid as number, 19)
+  } catch {
+    // Where the priority cannot be changed, the preparation runs at the normal one.
+  }
   child.unref()
   console.log(`# preparing SillyTavern in the background (log: ${prepareLog(home)})`)
 }
