@@ -143,8 +143,8 @@ function appSection (app) {
   const st = app.streaming
   const streaming = st.reason !== undefined
     ? `not measured: ${st.reason}`
-    : `${ms(st.gated.p99)} ms through the gate, ${ms(st.direct.p99)} ms directly: ${ms(st.addedP99)} ms added (p50 ${ms(st.gated.p50)} against ${ms(st.direct.p50)} ms; ${st.gated.n} events, one every ${spec.streaming.intervalMs} ms)` +
-      (st.bare === undefined ? '' : `; through bare reply-from, no gate: p99 ${ms(st.bare.p99)} ms, p50 ${ms(st.bare.p50)} ms`)
+    : `${ms(st.gated.p99)} ms through the gate, ${ms(st.direct.p99)} ms directly: ${ms(st.addedP99)} ms added (p50 ${ms(st.gated.p50)} against ${ms(st.direct.p50)} ms; ${st.gated.n} events, one every ${spec.streaming.intervalMs} ms; median of ${st.rounds} round${st.rounds === 1 ? '' : 's'}; ${st.layout === 'unpinned' ? 'processes not pinned' : 'the app on the proxies\' core, the client on the other'})` +
+      (st.bare === undefined ? '' : `; through bare reply-from, no gate: p99 ${ms(st.bare.p99)} ms, p50 ${ms(st.bare.p50)} ms, ${ms(st.addedP99Bare)} ms added`)
   const held = app.streams
   const streams = held.reason !== undefined
     ? `not measured: ${held.reason}`
