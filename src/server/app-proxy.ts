@@ -20,6 +20,8 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { errorPage } from './error-page.js'
+import { ownHeaders } from './own-headers.js'
+import type { OwnHeaders } from './own-headers.js'
 import { isReserved } from './reserved-paths.js'
 import type { SecurityPolicy } from './security-policy.js'
 import { CLIENT, UpstreamClient } from './upstream-client.js'
@@ -42,8 +44,10 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 class BodyTooLarge extends Error {}
 
 /** Answers with tavern-server's own page; `close` when the request body may be left unread. */
-function page (reply: FastifyReply, status: number, message: string, close: boolean): void {
+/** Our own answer for a request of the app: with our security headers, as every answer of ours. */
+function page (own: OwnHeaders, reply: FastifyReply, status: number, message: string, close: boolean): void {
   const { type, body } = errorPage(reply.request.headers.accept, status, message)
+  own(reply.request, reply)
   if (close) reply.header('connection', 'close')
   void reply.code(status).header('content-type', type).header('cache-control', 'no-store').send(body)
 }
@@ -57,6 +61,7 @@ class Proxy {
   readonly #tooLarge: string
   readonly #tunnel: TunnelOptions
   readonly #from: FastifyReplyFromHooks
+  readonly #own: OwnHeaders
 
   constructor ({ config, policy, logger }: ProxyOptions) {
     const app = config.app
@@ -74,6 +79,7 @@ class Proxy {
     this.#maxBodyBytes = app.maxBodyMB * 1024 * 1024
     this.#tooLarge = `Payload Too Large: tavern-server forwards request bodies of up to ${app.maxBodyMB} MB to the app (app.maxBodyMB).`
     this.#tunnel = { upstream: this.#upstream, health: this.#health, timeoutMs }
+    this.#own = ownHeaders(config.ssl)
     this.#from = {
       // One retry, for a request without a body, when a kept-alive connection the app had closed
       // was reused (undici reports UND_ERR_SOCKET). A count above 0 also turns off reply-from's
@@ -144,14 +150,14 @@ class Proxy {
     }
     const length = raw.headers['content-length']
     if (length !== undefined && Number(length) > this.#maxBodyBytes) {
-      page(reply, 413, this.#tooLarge, true)
+      page(this.#own, reply, 413, this.#tooLarge, true)
       return
     }
     try {
       reply.from(undefined, this.#from)
     } catch {
       // reply-from refuses a path with a `..` segment, however encoded, before connecting.
-      page(reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)
+      page(this.#own, reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)
     }
   }
 
@@ -177,14 +183,14 @@ class Proxy {
       return
     }
     if (cause instanceof BodyTooLarge) {
-      page(reply, 413, this.#tooLarge, true)
+      page(this.#own, reply, 413, this.#tooLarge, true)
       return
     }
     // A body the app did not take may be left unread: the connection closes after the answer.
     // (Fastify sets the body, the stream above, only for a request that has one.)
     const hasBody = reply.request.body !== undefined
-    if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') page(reply, 504, this.#health.timedOut(), hasBody)
-    else page(reply, 502, this.#health.unreachable(cause), hasBody)
+    if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') page(this.#own, reply, 504, this.#health.timedOut(), hasBody)
+    else page(this.#own, reply, 502, this.#health.unreachable(cause), hasBody)
   }
 }
 

@@ -9,11 +9,13 @@
 import { request as httpRequest, ServerResponse } from 'node:http'
 import type { IncomingMessage, RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
 import { pipeline } from 'node:stream'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { errorPage } from './error-page.js'
+import { OWN_HEADERS } from './own-headers.js'
 import { answerHeaders } from './upstream-headers.js'
 import type { UpstreamHealth } from './upstream-health.js'
 
@@ -62,7 +64,7 @@ export interface TunnelOptions {
 /** Answers the upgrade with tavern-server's own page (the socket closes after it). */
 function answer (res: ServerResponse, status: number, message: string): void {
   const page = errorPage(res.req.headers.accept, status, message)
-  res.writeHead(status, { 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
+  res.writeHead(status, { ...OWN_HEADERS, 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
   res.end(page.body)
 }
 
@@ -74,15 +76,17 @@ function answer (res: ServerResponse, status: number, message: string): void {
 export function tunnel (options: TunnelOptions, req: IncomingMessage, res: ServerResponse, upgrade: Upgrade, headers: string[]): void {
   const { upstream, health } = options
   const tls = upstream.protocol === 'https:'
+  const hostname = upstream.hostname.replace(/^\[|\]$/g, '')
   const requestOptions: RequestOptions = {
-    hostname: upstream.hostname.replace(/^\[|\]$/g, ''),
+    hostname,
     port: upstream.port,
     method: req.method as string,
     path: req.url as string,
     headers: headers as unknown as RequestOptions['headers'],
     // An upgraded connection is the client's alone: no pool.
     agent: false,
-    ...(tls ? { servername: upstream.hostname } : {})
+    // SNI names a host, never an address (RFC 6066; Node warns about an address, and will ignore it).
+    ...(tls && isIP(hostname) === 0 ? { servername: hostname } : {})
   }
   const app = (tls ? httpsRequest : httpRequest)(requestOptions)
   let settled = false

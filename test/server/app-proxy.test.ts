@@ -40,13 +40,13 @@ function header (echo: Echo, name: string): string[] {
 }
 
 /** Opens a WebSocket through the gate; resolves with the first message, or the refusal's status. */
-function openSocket (url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ ws?: WebSocket, first?: string, status?: number }> {
+function openSocket (url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ ws?: WebSocket, first?: string, status?: number, headers?: IncomingMessage['headers'] }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers, ...(localAddress === undefined ? {} : { localAddress }) })
     ws.once('message', (data) => resolve({ ws, first: String(data) }))
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       res.resume()
-      resolve({ status: res.statusCode as number })
+      resolve({ status: res.statusCode as number, headers: res.headers })
     })
     ws.once('error', reject)
   })
@@ -216,6 +216,7 @@ t.test('a chunked upload streams through; a body over app.maxBodyMB is refused w
   const declared = await request(`${origin}/upload`, { method: 'POST', headers: { authorization: ALICE }, body: Buffer.alloc(1024 * 1024 + 1) })
   t.equal(declared.status, 413)
   t.match(declared.body, 'app.maxBodyMB')
+  t.equal(declared.headers['x-content-type-options'], 'nosniff', 'our answer, with our security headers')
   t.equal(upstream.requests(), seen, 'a declared length over the limit never reaches the app')
   t.equal((await chunked(3 * 1024 * 1024)).status, 413, 'a chunked body is cut off at the limit')
 })
@@ -310,6 +311,9 @@ t.test('the app down: 502 naming its address, HTML for browsers; one warning per
   t.match(html.body, /^<!doctype html>[^]*502 Bad Gateway[^]*app\.upstream in /)
   const socket = await openSocket(`${origin.replace('http', 'ws')}/socket`, { authorization: ALICE })
   t.equal(socket.status, 502, 'a WebSocket too')
+  for (const [name, headers] of [['text', text.headers], ['page', html.headers], ['WebSocket', socket.headers]] as const) {
+    t.match(headers, { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'content-security-policy': /default-src 'none'/ }, `${name}: our answer, with our security headers`)
+  }
   t.equal(err().split('\n').filter((line) => line.includes('answering 502 Bad Gateway until it is back')).length, 1, 'one warning for three failures')
   await app.start()
   t.equal((await request(`${origin}/chat`, { headers: { authorization: ALICE } })).body, 'back')
@@ -380,10 +384,17 @@ t.test('an https app with a certificate this computer does not trust: 502 that s
   const leaf = await issue(await makeCa())
   const server = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (_req, res) => res.end('secret'))
   const { origin } = await gate(t, await listening(t, server, 'https'))
+  const warnings: string[] = []
+  const onWarning = (warning: Error & { code?: string }): void => { warnings.push(`${warning.code ?? warning.name}: ${warning.message}`) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
   const answer = await request(`${origin}/`, { headers: { authorization: ALICE } })
   t.equal(answer.status, 502)
   t.match(answer.body, 'has an HTTPS certificate this computer does not trust')
+  t.match(answer.headers, { 'x-content-type-options': 'nosniff' })
   t.equal((await openSocket(`${origin.replace('http', 'ws')}/`, { authorization: ALICE })).status, 502)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(warnings, [], 'no warning: the app at an address is not named as a TLS server name (RFC 6066)')
 })
 
 t.test('an upstream on tavern-server\'s own address is refused at start-up', async (t) => {
