@@ -383,7 +383,8 @@ t.test('a kept-alive connection the app dropped is retried once on a fresh one',
 t.test('an https app with a certificate this computer does not trust: 502 that says so, for HTTP and WebSocket', async (t) => {
   const leaf = await issue(await makeCa())
   const server = createHttpsServer({ key: leaf.key, cert: leaf.cert }, (_req, res) => res.end('secret'))
-  const { origin } = await gate(t, await listening(t, server, 'https'))
+  const app = await listening(t, server, 'https')
+  const { origin } = await gate(t, app)
   const warnings: string[] = []
   const onWarning = (warning: Error & { code?: string }): void => { warnings.push(`${warning.code ?? warning.name}: ${warning.message}`) }
   process.on('warning', onWarning)
@@ -393,6 +394,9 @@ t.test('an https app with a certificate this computer does not trust: 502 that s
   t.match(answer.body, 'has an HTTPS certificate this computer does not trust')
   t.match(answer.headers, { 'x-content-type-options': 'nosniff' })
   t.equal((await openSocket(`${origin.replace('http', 'ws')}/`, { authorization: ALICE })).status, 502)
+  // The same app by name: the name is the TLS server name (the certificate is still not trusted).
+  const byName = await gate(t, app.replace('127.0.0.1', 'localhost'))
+  t.equal((await openSocket(`${byName.origin.replace('http', 'ws')}/`, { authorization: ALICE })).status, 502)
   await new Promise((resolve) => setImmediate(resolve))
   t.same(warnings, [], 'no warning: the app at an address is not named as a TLS server name (RFC 6066)')
 })
