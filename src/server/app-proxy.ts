@@ -43,15 +43,6 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 /** A chunked request body that went past `app.maxBodyMB`. */
 class BodyTooLarge extends Error {}
 
-/** Answers with tavern-server's own page; `close` when the request body may be left unread. */
-/** Our own answer for a request of the app: with our security headers, as every answer of ours. */
-function page (own: OwnHeaders, reply: FastifyReply, status: number, message: string, close: boolean): void {
-  const { type, body } = errorPage(reply.request.headers.accept, status, message)
-  own(reply.request, reply)
-  if (close) reply.header('connection', 'close')
-  void reply.code(status).header('content-type', type).header('cache-control', 'no-store').send(body)
-}
-
 class Proxy {
   readonly #upstream: URL
   readonly #rules: ForwardRules
@@ -150,14 +141,14 @@ class Proxy {
     }
     const length = raw.headers['content-length']
     if (length !== undefined && Number(length) > this.#maxBodyBytes) {
-      page(this.#own, reply, 413, this.#tooLarge, true)
+      this.#page(reply, 413, this.#tooLarge, true)
       return
     }
     try {
       reply.from(undefined, this.#from)
     } catch {
       // reply-from refuses a path with a `..` segment, however encoded, before connecting.
-      page(this.#own, reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)
+      this.#page(reply, 400, 'Bad Request: a path with a ".." segment is not forwarded to the app.', false)
     }
   }
 
@@ -183,14 +174,25 @@ class Proxy {
       return
     }
     if (cause instanceof BodyTooLarge) {
-      page(this.#own, reply, 413, this.#tooLarge, true)
+      this.#page(reply, 413, this.#tooLarge, true)
       return
     }
     // A body the app did not take may be left unread: the connection closes after the answer.
     // (Fastify sets the body, the stream above, only for a request that has one.)
     const hasBody = reply.request.body !== undefined
-    if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') page(this.#own, reply, 504, this.#health.timedOut(), hasBody)
-    else page(this.#own, reply, 502, this.#health.unreachable(cause), hasBody)
+    if (cause.code === 'UND_ERR_HEADERS_TIMEOUT') this.#page(reply, 504, this.#health.timedOut(), hasBody)
+    else this.#page(reply, 502, this.#health.unreachable(cause), hasBody)
+  }
+
+  /**
+   * Answers with tavern-server's own page, with our security headers as every answer of ours;
+   * `close` when the request body may be left unread.
+   */
+  #page (reply: FastifyReply, status: number, message: string, close: boolean): void {
+    const { type, body } = errorPage(reply.request.headers.accept, status, message)
+    this.#own(reply.request, reply)
+    if (close) reply.header('connection', 'close')
+    void reply.code(status).header('content-type', type).header('cache-control', 'no-store').send(body)
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { nodePrefix } from '../helpers/cli.js'
+import { prefixed } from '../helpers/cli.js'
 
 const SCRIPT = fileURLToPath(new URL('../../.ci/count-results.js', import.meta.url))
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url))
@@ -157,9 +157,8 @@ t.test('the last line of a run', async (t) => {
  */
 function run (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null, out: string }> {
   return new Promise((resolve) => {
-    // nodePrefix: else the runner puts its own process recorder back into the environment.
-    const [prefix, ...prefixArgs] = nodePrefix(args[0] === SCRIPT)
-    const child = spawn(prefix as string, [...prefixArgs, command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // prefixed: else the runner puts its own process recorder back into the environment.
+    const child = spawn(...prefixed(args[0] === SCRIPT, command, args), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })

@@ -6,7 +6,7 @@ import { envRows, envTable, replaceEnvTable, TABLE_BEGIN, TABLE_END } from '../.
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../src/config/load.js'
 import { KEY_PATHS, KEYS } from '../../src/config/schema.js'
 import type { KeyPath } from '../../src/config/schema.js'
-import { nodePrefix } from '../helpers/cli.js'
+import { prefixed } from '../helpers/cli.js'
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url))
 const SCRIPT = fileURLToPath(new URL('../../scripts/docs-env.js', import.meta.url))
@@ -24,8 +24,7 @@ t.test('the README\'s environment table is the one default/config.yaml makes (np
 })
 
 t.test('the script checks and rewrites the table', async (t) => {
-  const [env, ...prefix] = nodePrefix(true)
-  const check = spawnSync(env as string, [...prefix, process.execPath, SCRIPT, '--check'], { encoding: 'utf8' })
+  const check = spawnSync(...prefixed(true, process.execPath, [SCRIPT, '--check']), { encoding: 'utf8' })
   t.equal(check.status, 0, check.stdout + check.stderr)
   t.equal(check.stdout, 'The environment table in README.md is up to date.\n')
 })

@@ -40,6 +40,15 @@ export function nodePrefix (coverage: boolean): string[] {
   return [...WITHOUT_TEST_RUNNER, ...(options === '' ? [] : [`NODE_OPTIONS=${options}`])]
 }
 
+/**
+ * `command args` behind nodePrefix(coverage), as spawn takes it.
+ * @example spawn(...prefixed(false, process.execPath, [WORKER]), { stdio: 'pipe' })
+ */
+export function prefixed (coverage: boolean, command: string, args: readonly string[]): [string, string[]] {
+  const [file, ...rest] = [...nodePrefix(coverage), command, ...args]
+  return [file as string, rest]
+}
+
 export interface Spawned {
   child: ChildProcess
   out: () => string

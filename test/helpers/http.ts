@@ -4,6 +4,7 @@
  */
 import { Agent, request as httpRequest } from 'node:http'
 import type { AgentOptions, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
 
 export interface Response {
   status: number
@@ -47,4 +48,19 @@ export function oneConnection (localAddress?: string): { agent: Agent, connectio
   const sockets = new Set<unknown>()
   agent.on('free', (socket) => { sockets.add(socket) })
   return { agent, connections: () => sockets.size }
+}
+
+/**
+ * Writes `head` (a whole request, as bytes on the wire) to 127.0.0.1:`port` and resolves with
+ * everything the server sends until it closes: for requests a client library would not send.
+ */
+export function raw (port: number, head: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk) => { answer += chunk.toString('latin1') })
+    socket.on('end', () => resolve(answer))
+    socket.on('error', reject)
+    socket.end(head)
+  })
 }

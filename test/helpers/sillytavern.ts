@@ -16,7 +16,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dump, load } from 'js-yaml'
-import { nodePrefix } from './cli.js'
+import { nodePrefix, prefixed } from './cli.js'
 
 /** The install's package.json and lockfile: the pinned version and every package under it. */
 const INSTALL_FILES = fileURLToPath(new URL('../setup/sillytavern/', import.meta.url))
@@ -126,11 +126,12 @@ interface Started { child: ChildProcess, port: number, output: () => string, exi
 async function launch (home: string, configPath: string, dataRoot: string, log?: string, prefix: readonly string[] = []): Promise<Started> {
   const port = prefix.length === 0 ? await freePort() : 8001
   const env: Record<string, string> = {}
-  // No coverage recording or test loader in SillyTavern's process.
+  // None of our settings in SillyTavern's environment.
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
+    if (v !== undefined && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
-  // nodePrefix: else the runner would put its process recorder back into SillyTavern's process.
+  // No coverage recording or test loader in SillyTavern's process (nodePrefix: else the runner
+  // would put its process recorder back).
   const command = [...nodePrefix(false), ...prefix, process.execPath, 'server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot]
   const child = spawn(command[0] as string, command.slice(1), {
     cwd: appDir(home),
@@ -170,8 +171,7 @@ async function prepareLocked (home: string): Promise<Ready> {
     // From the lockfile: the same packages on every machine (a new release of a package deep in
     // SillyTavern's tree cannot change what is tested), and no package metadata to fetch.
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(INSTALL_FILES, file), join(home, file))
-    const [env, ...prefix] = nodePrefix(false)
-    const installed = spawnSync(env as string, [...prefix, 'npm', 'ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: home, encoding: 'utf8' })
+    const installed = spawnSync(...prefixed(false, 'npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts']), { cwd: home, encoding: 'utf8' })
     writeFileSync(log, `${installed.stdout ?? ''}${installed.stderr ?? ''}`, { flag: 'a' })
     if (installed.status !== 0) throw new Error(`npm ci of sillytavern@${SILLYTAVERN_VERSION} failed (exit ${String(installed.status)}); see ${log}`)
   }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { addAccount } from '../../src/accounts/account-changes.js'
 import { AccountStore } from '../../src/accounts/account-store.js'
-import { nodePrefix } from '../helpers/cli.js'
+import { prefixed } from '../helpers/cli.js'
 
 const WRITER = fileURLToPath(new URL('workers/account-writer.js', import.meta.url))
 // Eight rounds: sixteen kills, two at a time, at 1 to 11 acknowledged writes.
@@ -19,8 +19,7 @@ const ROUNDS = 8
 /** Starts a writer and kills it with SIGKILL when it has acknowledged `acks` writes; resolves with what it acknowledged. */
 function writeUntilKilled (dataRoot: string, prefix: string, acks: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const [command, ...args] = [...nodePrefix(false), process.execPath, WRITER, dataRoot, prefix]
-    const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(...prefixed(false, process.execPath, [WRITER, dataRoot, prefix]), { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

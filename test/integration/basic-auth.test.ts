@@ -2,24 +2,12 @@
  * HTTP Basic authentication over real sockets, against the spawned CLI.
  */
 import { writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { spawnCli, startCli } from '../helpers/cli.js'
-import { oneConnection, request } from '../helpers/http.js'
+import { oneConnection, raw, request } from '../helpers/http.js'
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
-
-function raw (port: number, head: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let answer = ''
-    socket.on('data', (chunk) => { answer += chunk.toString('latin1') })
-    socket.on('end', () => resolve(answer))
-    socket.on('error', reject)
-    socket.end(head)
-  })
-}
 
 async function hashOf (password: string, cwd: string): Promise<string> {
   const cli = spawnCli(['hash-password'], { cwd, stdin: `${password}\n` })

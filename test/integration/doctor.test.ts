@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import t from 'tap'
-import { nodePrefix, runToExit } from '../helpers/cli.js'
+import { prefixed, runToExit } from '../helpers/cli.js'
 import { freePort } from '../helpers/doctor.js'
 import { createNetns, link, netnsUnavailable } from '../helpers/netns.js'
 
@@ -46,8 +46,7 @@ t.test('doctor reads the real nftables rules: a dropping input chain blocks the 
 
 t.test('a port held by another process is named by ss, and doctor exits 1 with the text report', async (t) => {
   const port = await freePort()
-  const [env, ...prefix] = nodePrefix(false)
-  const holder = spawn(env as string, [...prefix, process.execPath, '-e', `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const holder = spawn(...prefixed(false, process.execPath, ['-e', `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1', () => console.log('ready'))`]), { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { holder.kill() })
   await new Promise((resolve) => holder.stdout.once('data', resolve))
   const result = await runToExit(['doctor', '--port', port], { cwd: t.testdir({ 'config.yaml': '' }) })

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { nodePrefix } from '../helpers/cli.js'
+import { prefixed } from '../helpers/cli.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 /**
@@ -15,8 +15,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
  * loads. Resolves with standard output; a failure throws with both outputs.
  */
 function withoutRecorder (command: string, args: readonly string[], cwd?: string): { stdout: string, stderr: string } {
-  const [env, ...prefix] = nodePrefix(false)
-  const { status, stdout, stderr } = spawnSync(env as string, [...prefix, command, ...args], { cwd, encoding: 'utf8' })
+  const { status, stdout, stderr } = spawnSync(...prefixed(false, command, args), { cwd, encoding: 'utf8' })
   if (status !== 0) throw new Error(`${command} ${args.join(' ')}: exit code ${status}\n${stdout}${stderr}`)
   return { stdout, stderr }
 }

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net'
-import { connect } from 'node:net'
 import t from 'tap'
 import { hashPassword } from '../../src/access/password-hash.js'
 import { attemptsAllowed } from '../../src/cli/access.js'
 import { testApp } from '../helpers/app.js'
 import { makeConfig } from '../helpers/config.js'
+import { raw } from '../helpers/http.js'
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 const CHALLENGE = 'Basic realm="tavern-server", charset="UTF-8"'
@@ -211,13 +211,7 @@ t.test('a repeated Authorization header is a 400', async (t) => {
   const { app } = await basicApp(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
-  const answer = await new Promise<string>((resolve, reject) => {
-    let text = ''
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.end(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: ${basic('me', 's3cret')}\r\nAuthorization: ${basic('me', 'x')}\r\n\r\n`)
-    })
-    socket.setEncoding('utf8').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve(text)).on('error', reject)
-  })
+  const answer = await raw(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: ${basic('me', 's3cret')}\r\nAuthorization: ${basic('me', 'x')}\r\n\r\n`)
   t.match(answer, /^HTTP\/1\.1 400 /)
   t.match(answer, /more than one Authorization header/)
 })

@@ -9,7 +9,7 @@ import { mkdirSync, openSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { nodePrefix } from '../helpers/cli.js'
+import { prefixed } from '../helpers/cli.js'
 import { preparationState, prepareLog, sillyTavernHome } from '../helpers/sillytavern.js'
 
 if (preparationState() === 'none') {
@@ -17,15 +17,15 @@ if (preparationState() === 'none') {
   mkdirSync(dirname(home), { recursive: true })
   const out = openSync(`${home}.background.log`, 'w')
   // Only the project's loader (for TypeScript): the runner's process recording and coverage must
-  // not follow a process that outlives the run (nodePrefix: the runner puts them back into every
-  // process it sees spawned, so filtering the environment is not enough).
+  // not follow a process that outlives the run (prefixed: the runner puts them back into every
+  // process it sees spawned, so filtering the environment is not enough; NODE_OPTIONS and
+  // NODE_V8_COVERAGE go there, the runner's own settings here).
   const loader = `--import=${new URL('loader.mjs', import.meta.url).href}`
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE' && !k.startsWith('TAP')) env[k] = v
+    if (v !== undefined && !k.startsWith('TAP')) env[k] = v
   }
-  const [command, ...prefix] = nodePrefix(false)
-  const child = spawn(command as string, [...prefix, process.execPath, loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))], {
+  const child = spawn(...prefixed(false, process.execPath, [loader, fileURLToPath(new URL('prepare-sillytavern.ts', import.meta.url))]), {
     detached: true,
     env,
     stdio: ['ignore', out, out]

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { nodePrefix, runToExit, startCli } from '../helpers/cli.js'
+import { prefixed, runToExit, startCli } from '../helpers/cli.js'
 import { request } from '../helpers/http.js'
 import { Browser } from '../helpers/sillytavern-accounts.js'
 import { sillyTavernHome, startSillyTavern } from '../helpers/sillytavern.js'
@@ -52,8 +52,7 @@ class SillyTavernClient {
 function storeWithSillyTavernCode (st: SillyTavern, handle: string, name: string, password: string): Promise<string> {
   const app = join(sillyTavernHome(), 'node_modules', 'sillytavern')
   return new Promise((resolve, reject) => {
-    const [command, ...args] = [...nodePrefix(false), process.execPath, WRITER, app, st.dataRoot, handle, name, password]
-    const child = spawn(command as string, args, {
+    const child = spawn(...prefixed(false, process.execPath, [WRITER, app, st.dataRoot, handle, name, password]), {
       cwd: app,
       stdio: ['ignore', 'pipe', 'pipe']
     })
