@@ -100,3 +100,11 @@ t.test('sessions are written when the server stops', async (t) => {
   await lifecycle.close()
   t.equal(JSON.parse(readFileSync(join(dataRoot, 'sessions.json'), 'utf8')).sessions.length, 1)
 })
+
+t.test('a sessions file that cannot be written is a warning, and the server goes on', async (t) => {
+  // A folder where the file should be: the sessions live on in memory, the write fails and says so.
+  const { sessions, lifecycle, store, log } = await open(t, { 'sessions.json': {} } as unknown as Record<string, string>)
+  sessions.create('admin', store.get('admin')!.stamp, 'a', undefined)
+  await lifecycle.close()
+  t.match(log.lines.join('\n'), /Cannot write the sessions file: /)
+})
