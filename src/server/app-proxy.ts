@@ -25,7 +25,8 @@ import type { OwnHeaders } from './own-headers.js'
 import { isReserved } from './reserved-paths.js'
 import type { SecurityPolicy } from './security-policy.js'
 import { CLIENT, UpstreamClient } from './upstream-client.js'
-import { answerHeaders, forwardHeaders, forwardRules, headerRecord } from './upstream-headers.js'
+import { answerHeaders, forwardHeaders, forwardRecord, forwardRules } from './upstream-headers.js'
+import type { Forwarding } from './upstream-headers.js'
 import type { ForwardRules } from './upstream-headers.js'
 import { UpstreamHealth } from './upstream-health.js'
 import { routeUpgrades, tunnel, upgradeOf } from './websocket-tunnel.js'
@@ -85,7 +86,7 @@ class Proxy {
 
   /** The headers the app receives, from the client's raw ones (see upstream-headers.ts). */
   #requestHeaders (request: FastifyRequest): Record<string | symbol, unknown> {
-    const headers: Record<string | symbol, unknown> = headerRecord(this.#headers(request))
+    const headers: Record<string | symbol, unknown> = forwardRecord(this.#rules, this.#forwarding(request))
     // Fastify reads no body for these methods: the app must not wait for one.
     if (BODYLESS.has(request.raw.method as string)) delete headers['content-length']
     // For upstream-client.ts: a request whose client has gone is abandoned.
@@ -93,16 +94,16 @@ class Proxy {
     return headers
   }
 
-  #headers (request: FastifyRequest, upgrade?: string): string[] {
+  #forwarding (request: FastifyRequest, upgrade?: string): Forwarding {
     const raw = request.raw
-    return forwardHeaders(this.#rules, {
+    return {
       rawHeaders: raw.rawHeaders,
       user: request.user,
       // Read only when sent.
       clientIp: this.#rules.forwardClientAddress ? request.client.ip : '',
       tls: (raw.socket as TLSSocket).encrypted === true,
       ...(upgrade === undefined ? {} : { upgrade })
-    })
+    }
   }
 
   /** A request body, counted against `app.maxBodyMB` when its length is not declared. */
@@ -136,7 +137,7 @@ class Proxy {
     const upgrade = upgradeOf(raw)
     if (upgrade !== undefined) {
       reply.hijack()
-      tunnel(this.#tunnel, raw, reply.raw, upgrade, this.#headers(request, raw.headers.upgrade as string))
+      tunnel(this.#tunnel, raw, reply.raw, upgrade, forwardHeaders(this.#rules, this.#forwarding(request, raw.headers.upgrade as string)))
       return
     }
     const length = raw.headers['content-length']

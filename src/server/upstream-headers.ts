@@ -23,6 +23,8 @@ export interface ForwardRules {
   readonly cookies: readonly CookieName[]
   /** The header that carries the user name to the app; '' for none. */
   readonly userHeader: string
+  /** The same in lower case. */
+  readonly userHeaderLower: string
   /** `host:port` of the app, its Host header. */
   readonly upstreamHost: string
   readonly forwardClientAddress: boolean
@@ -50,6 +52,7 @@ export function forwardRules (options: ForwardRulesOptions): ForwardRules {
     strip,
     cookies: options.consumedCookies,
     userHeader: options.userHeader,
+    userHeaderLower: options.userHeader.toLowerCase(),
     upstreamHost: options.upstream.host,
     forwardClientAddress: options.forwardClientAddress
   }
@@ -66,15 +69,31 @@ export interface Forwarding {
   upgrade?: string
 }
 
+/** A header name in lower case: the usual spellings without making a new string. */
+function lowerName (name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i)
+    if (code >= 0x41 && code <= 0x5a) return name.toLowerCase()
+  }
+  return name
+}
+
+/** Adds the lower-case names listed in a Connection header's value to `tokens`. */
+function addTokens (value: string, tokens: Set<string> | undefined): Set<string> | undefined {
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase()
+    if (name !== '') (tokens ??= new Set()).add(name)
+  }
+  return tokens
+}
+
 /** The lower-case names listed in Connection headers: hop-by-hop too (RFC 9110 section 7.6.1). */
 function connectionTokens (raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() !== 'connection') continue
-    for (const token of (raw[i + 1] as string).split(',')) {
-      const name = token.trim().toLowerCase()
-      if (name !== '') (tokens ??= new Set()).add(name)
-    }
+    const name = raw[i] as string
+    // Only a name of ten letters can be Connection: the others are not lowered to compare.
+    if (name.length === 10 && lowerName(name) === 'connection') tokens = addTokens(raw[i + 1] as string, tokens)
   }
   return tokens
 }
@@ -104,19 +123,18 @@ export function userHeaderValue (user: string): string | undefined {
   return /^[\x00-\xff]*$/.test(user) ? user : Buffer.from(user, 'utf8').toString('latin1')
 }
 
-/**
- * The raw header list for the forwarded request.
- * @example forwardHeaders(rules, { rawHeaders: ['Host', 'pc:8000'], user: 'alice', clientIp: '192.168.1.5', tls: false })
- *   // ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'pc:8000', 'Remote-User', 'alice']
- */
-export function forwardHeaders (rules: ForwardRules, request: Forwarding): string[] {
+/** Receives each forwarded header: its name as sent, in lower case, and its value. */
+type Add = (name: string, lower: string, value: string) => void
+
+/** The forwarded request's headers, one by one, in order (see forwardHeaders). */
+function eachForwarded (rules: ForwardRules, request: Forwarding, add: Add): void {
   const raw = request.rawHeaders
   const hop = connectionTokens(raw)
-  const out: string[] = ['Host', rules.upstreamHost]
+  add('Host', 'host', rules.upstreamHost)
   let host: string | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
-    const lower = name.toLowerCase()
+    const lower = lowerName(name)
     const value = raw[i + 1] as string
     if (rules.strip.has(lower) || lower.startsWith('x-forwarded-') || hop?.has(lower) === true) {
       if (lower === 'host') host ??= value
@@ -124,50 +142,71 @@ export function forwardHeaders (rules: ForwardRules, request: Forwarding): strin
     }
     if (lower === 'cookie' && rules.cookies.length > 0) {
       const kept = withoutCookies(value, rules.cookies)
-      if (kept !== undefined) out.push(name, kept)
+      if (kept !== undefined) add(name, lower, kept)
       continue
     }
-    out.push(name, value)
+    add(name, lower, value)
   }
-  out.push('X-Forwarded-Proto', request.tls ? 'https' : 'http')
-  if (host !== undefined) out.push('X-Forwarded-Host', host)
-  if (rules.forwardClientAddress) out.push('X-Forwarded-For', request.clientIp, 'X-Real-IP', request.clientIp)
+  add('X-Forwarded-Proto', 'x-forwarded-proto', request.tls ? 'https' : 'http')
+  if (host !== undefined) add('X-Forwarded-Host', 'x-forwarded-host', host)
+  if (rules.forwardClientAddress) {
+    add('X-Forwarded-For', 'x-forwarded-for', request.clientIp)
+    add('X-Real-IP', 'x-real-ip', request.clientIp)
+  }
   if (rules.userHeader !== '' && request.user !== undefined) {
     const value = userHeaderValue(request.user)
-    if (value !== undefined) out.push(rules.userHeader, value)
+    if (value !== undefined) add(rules.userHeader, rules.userHeaderLower, value)
   }
-  if (request.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', request.upgrade)
+  if (request.upgrade !== undefined) {
+    add('Connection', 'connection', 'Upgrade')
+    add('Upgrade', 'upgrade', request.upgrade)
+  }
+}
+
+/**
+ * The raw header list for the forwarded request.
+ * @example forwardHeaders(rules, { rawHeaders: ['Host', 'pc:8000'], user: 'alice', clientIp: '192.168.1.5', tls: false })
+ *   // ['Host', '127.0.0.1:8001', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', 'pc:8000', 'Remote-User', 'alice']
+ */
+export function forwardHeaders (rules: ForwardRules, request: Forwarding): string[] {
+  const out: string[] = []
+  eachForwarded(rules, request, (name, _lower, value) => { out.push(name, value) })
   return out
 }
 
 /** Headers as undici and Fastify take them: lower-case names, repeated ones as a list. */
 export type HeaderRecord = Record<string, string | string[]>
 
+/** Adds a header to a record: a repeated one becomes a list, so nothing is merged. */
+function addTo (record: HeaderRecord, lower: string, value: string): void {
+  const had = record[lower]
+  if (had === undefined) record[lower] = value
+  else if (typeof had === 'string') record[lower] = [had, value]
+  else had.push(value)
+}
+
 /**
- * A raw header list as a record for undici, which sends a listed value once per item: nothing is
- * merged, so a repeated header reaches the app as the client sent it.
+ * The forwarded request's headers (forwardHeaders) as a record for undici, which sends a listed
+ * value once per item: nothing is merged, so a repeated header reaches the app as the client sent
+ * it.
  */
-export function headerRecord (raw: readonly string[]): HeaderRecord {
+export function forwardRecord (rules: ForwardRules, request: Forwarding): HeaderRecord {
   const record: HeaderRecord = {}
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase()
-    const value = raw[i + 1] as string
-    const had = record[name]
-    if (had === undefined) record[name] = value
-    else if (typeof had === 'string') record[name] = [had, value]
-    else had.push(value)
-  }
+  eachForwarded(rules, request, (_name, lower, value) => { addTo(record, lower, value) })
   return record
 }
 
 /** The app's answer's headers without its hop-by-hop ones, for the client. */
 export function answerHeaders (headers: Readonly<Record<string, string | string[] | undefined>>): HeaderRecord {
   const connection = headers.connection
-  const hop = connection === undefined ? undefined : connectionTokens(['connection', Array.isArray(connection) ? connection.join(',') : connection])
+  // `keep-alive`, what nearly every app sends, names a header that goes anyway.
+  const hop = connection === undefined || connection === 'keep-alive'
+    ? undefined
+    : addTokens(Array.isArray(connection) ? connection.join(',') : connection, undefined)
   const out: HeaderRecord = {}
   for (const name in headers) {
     const value = headers[name]
-    const lower = name.toLowerCase()
+    const lower = lowerName(name)
     if (value === undefined || HOP_BY_HOP.includes(lower) || hop?.has(lower) === true) continue
     out[name] = value
   }

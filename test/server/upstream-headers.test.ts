@@ -1,5 +1,5 @@
 import t from 'tap'
-import { answerHeaders, forwardHeaders, forwardRules, headerRecord, userHeaderValue } from '../../src/server/upstream-headers.js'
+import { answerHeaders, forwardHeaders, forwardRecord, forwardRules, userHeaderValue } from '../../src/server/upstream-headers.js'
 import { failureReason } from '../../src/server/upstream-health.js'
 
 const rules = (overrides: Partial<Parameters<typeof forwardRules>[0]> = {}) => forwardRules({
@@ -41,10 +41,28 @@ t.test('the app\'s hop-by-hop headers stay between it and the gate', async (t) =
   t.same(answerHeaders({ 'content-type': 'text/plain', connection: 'keep-alive, X-Private', 'keep-alive': 'timeout=5', 'x-private': '1', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'] }),
     { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] })
   t.same(answerHeaders({ connection: ['close', 'X-A'], 'x-a': '1', 'x-b': '2', 'x-gone': undefined }), { 'x-b': '2' }, 'every Connection header counts')
+  t.same(answerHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-length': '2' }), { 'content-length': '2' }, 'the usual keep-alive')
+  t.same(answerHeaders({ connection: 'X-A', 'Keep-Alive': 'timeout=5', 'X-A': '1', 'X-B': '2' }), { 'X-B': '2' }, 'the names it lists, in any case')
 })
 
-t.test('a forwarded header list becomes a record that keeps every repeated value', async (t) => {
-  t.same(headerRecord(['Host', 'a', 'X-Tag', '1', 'x-tag', '2', 'X-TAG', '3', 'Cookie', 'c=1']), { host: 'a', 'x-tag': ['1', '2', '3'], cookie: 'c=1' })
+t.test('the forwarded headers as a record keep every repeated value, under lower-case names', async (t) => {
+  const request = { rawHeaders: ['Host', 'a', 'X-Tag', '1', 'x-tag', '2', 'X-TAG', '3', 'Cookie', 'c=1'], user: 'alice', clientIp: '::1', tls: false }
+  t.same(forwardRecord(rules(), request),
+    { host: '127.0.0.1:8001', 'x-tag': ['1', '2', '3'], cookie: 'c=1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'a', 'remote-user': 'alice' })
+  t.same(forwardRecord(rules({ userHeader: 'X-Webauth-User', forwardClientAddress: true }), { ...request, rawHeaders: [] }),
+    { host: '127.0.0.1:8001', 'x-forwarded-proto': 'http', 'x-forwarded-for': '::1', 'x-real-ip': '::1', 'x-webauth-user': 'alice' })
+})
+
+t.test('the record and the list forward the same headers, whatever the spelling of their names', async (t) => {
+  const rawHeaders = ['HOST', 'pc:8000', 'CONNECTION', 'Keep-Alive, X-Private', 'x-PRIVATE', '1', 'Accept', '*/*', 'ConnectioN', 'x-other',
+    'X-Other', '2', 'Remote-USER', 'mallory', 'X-Forwarded-FOR', '10.0.0.1', 'Authorization', 'Basic x', 'Connectiom', 'kept']
+  const request = { rawHeaders, user: 'alice', clientIp: '::1', tls: true }
+  const list = forwardHeaders(rules(), request)
+  t.same(list, ['Host', '127.0.0.1:8001', 'Accept', '*/*', 'Connectiom', 'kept', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'pc:8000', 'Remote-User', 'alice'],
+    'every Connection header\'s names go, in any case; a ten-letter name that is not Connection stays')
+  const record: Record<string, string> = {}
+  for (let i = 0; i < list.length; i += 2) record[(list[i] as string).toLowerCase()] = list[i + 1] as string
+  t.same(forwardRecord(rules(), request), record)
 })
 
 t.test('why the app could not be reached, in words', async (t) => {
