@@ -13,7 +13,7 @@ import { healthRoute } from './health.js'
 import type { HealthReport } from './health.js'
 import { homePage } from './home-page.js'
 import { HEALTH_PATH, RESERVED_PREFIX } from './reserved-paths.js'
-import { ownHeaders, ownRoutesHeaders } from './own-headers.js'
+import { ownHeaders, ownRoutesHeaders, withOwnHeaders } from './own-headers.js'
 import { lazySchemaCompilers } from './schema-compilers.js'
 import { registerSecurityPolicy } from './security-policy.js'
 import type { SecurityPolicy } from './security-policy.js'
@@ -59,26 +59,28 @@ export async function build (options: BuildOptions): Promise<FastifyInstance> {
     own(request, reply)
     void reply.code(404).type(page.type).send(page.body)
   })
-  // tavern-server's own routes, in a scope of their own: only their answers run the hook that
-  // adds our security headers (own-headers.ts).
+  // tavern-server's own routes. Those of every server (/healthz, and with nothing behind the gate
+  // robots.txt and the home page) add our security headers themselves, so a request for one runs
+  // no hook but the gate's; the account pages, many routes, have a scope whose hook adds them
+  // (own-headers.ts).
   const { accounts, recorder } = options.policy
   const { upstream, root } = options.config.app
-  await app.register(async (ours) => {
-    ownRoutesHeaders(ours, own)
-    ours.get(HEALTH_PATH, healthRoute(options.health))
-    // Our pages and API, under the prefix that is never the app's.
-    if (accounts !== undefined) {
-      // Their pages and forms are loaded only when accounts are on.
-      const { accountRoutes } = await lazyImport(() => import('./account-routes.js'))
+  app.get(HEALTH_PATH, withOwnHeaders(own, healthRoute(options.health)))
+  if (upstream === undefined && root === undefined) {
+    // A server reached from outside should never appear in search results, whatever lets a
+    // crawler through the gate. (An app behind the gate answers for itself.)
+    app.get('/robots.txt', withOwnHeaders(own, async () => ROBOTS_TXT))
+    app.get('/', withOwnHeaders(own, homePage))
+  }
+  if (accounts !== undefined) {
+    // Our pages and API, under the prefix that is never the app's. Their pages and forms are
+    // loaded only when accounts are on.
+    const { accountRoutes } = await lazyImport(() => import('./account-routes.js'))
+    await app.register(async (ours) => {
+      ownRoutesHeaders(ours, own)
       await ours.register(accountRoutes, { prefix: RESERVED_PREFIX, accounts, recorder })
-    }
-    if (upstream === undefined && root === undefined) {
-      // A server reached from outside should never appear in search results, whatever lets a
-      // crawler through the gate. (An app behind the gate answers for itself.)
-      ours.get('/robots.txt', async () => ROBOTS_TXT)
-      ours.get('/', homePage)
-    }
-  })
+    })
+  }
   // What is behind the gate: the app, a folder, or the home page above. The app's routes, and
   // their libraries (undici, @fastify/static with glob), are loaded only when configured, so a
   // gate with the home page pays for nothing of theirs, at start or in memory.

@@ -5,10 +5,12 @@
  * with `ssl.hstsMaxAgeSeconds` Strict-Transport-Security over TLS. The app's answers and the
  * static folder's are theirs, and pass untouched.
  *
- * Only our own routes' scope has the hook that adds them (build.ts); the gate's refusals and the
- * "not found" page, which may answer for any path, add them themselves. A proxied request or a
- * file of the static folder therefore runs no hook for them at all: an app-wide `onSend` hook,
- * checking every answer, cost every request of the app a few percent (bench/results.md).
+ * Our routes add them in their handler (withOwnHeaders), or, for the account pages, in their
+ * scope's hook (build.ts); the gate's refusals and the "not found" page, which may answer for any
+ * path, add them themselves. A proxied request or a file of the static folder therefore runs no
+ * hook for them at all: an app-wide `onSend` hook, checking every answer, cost every request of
+ * the app a few percent (bench/results.md). Headers set before the handler answers stay on an
+ * error it throws: Fastify's error handling keeps them.
  */
 import { createHash } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
@@ -45,6 +47,18 @@ export function ownHeaders (ssl: Pick<Config['ssl'], 'enabled' | 'hstsMaxAgeSeco
   return (request, reply) => {
     if (!reply.hasHeader('content-security-policy')) reply.headers(OWN_HEADERS)
     if ((request.raw.socket as TLSSocket).encrypted === true) reply.header('strict-transport-security', hsts)
+  }
+}
+
+/**
+ * A route handler that adds the headers, then answers: for a route outside the account pages'
+ * scope, whose hook would cost each of its requests another hook run.
+ * @example app.get('/robots.txt', withOwnHeaders(own, async () => ROBOTS_TXT))
+ */
+export function withOwnHeaders<R> (add: OwnHeaders, handler: (request: FastifyRequest, reply: FastifyReply) => R): (request: FastifyRequest, reply: FastifyReply) => R {
+  return (request, reply) => {
+    add(request, reply)
+    return handler(request, reply)
   }
 }
 

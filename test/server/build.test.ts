@@ -26,6 +26,20 @@ t.test('/robots.txt tells crawlers to index nothing', async (t) => {
   t.equal((await app.inject({ url: '/robots.txt', remoteAddress: '127.0.0.2' })).statusCode, 403, 'behind the gate like every route')
 })
 
+t.test('our routes outside the account pages carry our security headers, with or without accounts, also on HEAD and on an error', async (t) => {
+  const { withOwnHeaders, OWN_HEADERS, ownHeaders } = await import('../../src/server/own-headers.js')
+  for (const config of [{}, { enableUserAccounts: true, satisfy: 'any' }]) {
+    const { app } = await testApp(t, config)
+    const own = ownHeaders({ enabled: false, hstsMaxAgeSeconds: 0 })
+    app.get('/broken', withOwnHeaders(own, async () => { throw Object.assign(new Error('no'), { statusCode: 409 }) }))
+    for (const [method, url, status] of [['GET', '/robots.txt', 200], ['HEAD', '/robots.txt', 200], ['GET', '/healthz', 200], ['HEAD', '/', 200], ['GET', '/broken', 409]] as const) {
+      const response = await app.inject({ method, url, remoteAddress: '127.0.0.1' })
+      t.equal(response.statusCode, status, `${method} ${url}`)
+      for (const [name, value] of Object.entries(OWN_HEADERS)) t.equal(response.headers[name], value, `${method} ${url} with ${JSON.stringify(config)}: ${name}`)
+    }
+  }
+})
+
 t.test('server errors reach the console; client errors do not', async (t) => {
   const { app, err } = await testApp(t)
   app.get('/boom', async () => { throw new Error('the disk fell off') })
