@@ -73,28 +73,47 @@ export function isLoopback (address: Address): boolean {
   return address.family === 4 ? address.value >>> 24 === 127 : address.value === V6_LOOPBACK
 }
 
+/** What relayMark() finds in a request with no mark: no tunnel, and no forwarded-address header. */
+export const NO_MARK = -1
+
 /**
- * Whether a request from this peer was relayed by a tunnel or a proxy on this computer, and for
- * whom. Undefined for a request that is what it looks like: from another address, or from this
- * computer with no mark, or forwarded by a trusted proxy without any tunnel's marks (a reverse
- * proxy such as nginx, judged as before).
+ * The first of a request's marks, by their order in MARKS (NO_MARK when it has none). Every
+ * header a trusted proxy names the client in (client-address.ts) is one of the marks, so a
+ * request with none was not forwarded either: its client is its peer.
  * @param rawHeaders the request's names and values as sent (Node's `rawHeaders`)
- * @example tunnelMarks(peer, ['Tailscale-Funnel-Request', '?1'], client) // { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request', origin: undefined }
  */
-export function tunnelMarks (peer: Address, rawHeaders: readonly string[], client: ClientAddress): TunnelSighting | undefined {
-  if (!isLoopback(peer)) return undefined
+export function relayMark (rawHeaders: readonly string[]): number {
   let found = MARKS.length
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const index = markIndex(rawHeaders[i] as string)
     if (index !== -1 && index < found) found = index
   }
-  if (found === MARKS.length) return undefined
+  return found === MARKS.length ? NO_MARK : found
+}
+
+/**
+ * What a loopback peer's request with this mark (from relayMark) is: relayed by a tunnel or a
+ * proxy on this computer, and for whom. Undefined for a request that is what it looks like: from
+ * this computer with no mark, or forwarded by a trusted proxy without any tunnel's marks (a
+ * reverse proxy such as nginx, judged as before).
+ */
+export function relaySighting (found: number, client: ClientAddress): TunnelSighting | undefined {
+  if (found === NO_MARK) return undefined
   const [mark, tunnel] = MARKS[found] as (typeof MARKS)[number]
   // A forwarded address that is itself loopback is no visitor's: a tunnel carries other computers.
   if (tunnel !== undefined) return { tunnel, mark, origin: client.forwarded && !isLoopback(client.parsed) ? client.ip : undefined }
   // A trusted proxy named the client (nginx in front, say): judged by that address, as before.
   if (client.forwarded) return undefined
   return { tunnel: 'a proxy or tunnel', mark, origin: undefined }
+}
+
+/**
+ * Whether a request from this peer was relayed by a tunnel or a proxy on this computer, and for
+ * whom: relaySighting() of relayMark() for a loopback peer, undefined for any other.
+ * @example tunnelMarks(peer, ['Tailscale-Funnel-Request', '?1'], client) // { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request', origin: undefined }
+ */
+export function tunnelMarks (peer: Address, rawHeaders: readonly string[], client: ClientAddress): TunnelSighting | undefined {
+  return isLoopback(peer) ? relaySighting(relayMark(rawHeaders), client) : undefined
 }
 
 /**

@@ -17,7 +17,7 @@ import type { HostGuard } from '../access/host-guard.js'
 import { parseAddress } from '../access/ip-address.js'
 import type { Address } from '../access/ip-address.js'
 import type { RuleSource } from '../access/ip-rules.js'
-import { isLoopback, tunnelMarks, tunnelRule } from '../access/tunnel-marks.js'
+import { isLoopback, NO_MARK, relayMark, relaySighting, tunnelRule } from '../access/tunnel-marks.js'
 import type { TunnelSighting } from '../access/tunnel-marks.js'
 import { Attempt, reserveAttempt } from '../access/failure-limiter.js'
 import type { FailureLimiter, Lockouts, Wait } from '../access/failure-limiter.js'
@@ -231,8 +231,16 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
         `Request Header Fields Too Large: more than ${MAX_HEADER_LINES} header lines from ${request.client.ip}; refused before any check.`)
       return undefined
     }
+    // A loopback peer may be a tunnel on this computer (tunnel-marks.ts). Its request with no
+    // mark names no other client either: the forwarded-address headers are marks too.
+    const mark = connection.loopback ? relayMark(request.raw.rawHeaders) : NO_MARK
+    if (connection.loopback && mark === NO_MARK) {
+      request.client = connection.peer.direct
+      return connection
+    }
     try {
       request.client = resolver.resolve(connection.peer, request.headers)
+      if (connection.loopback) request.tunnel = relaySighting(mark, request.client)
     } catch (error) {
       request.client = connection.peer.direct
       if (error instanceof DisagreeingForwardedHeaders) {
@@ -335,11 +343,8 @@ export function registerSecurityPolicy (app: FastifyInstance, policy: SecurityPo
     const connection = identify(request, reply)
     if (connection === undefined) return
     if (!hostAllowed(hostGuard, request, reply, connection)) return
-    const tunnel = connection.loopback ? tunnelMarks(connection.peer.direct.parsed, request.raw.rawHeaders, request.client) : undefined
-    if (tunnel !== undefined) {
-      request.tunnel = tunnel
-      policy.tunnels.seen(tunnel)
-    }
+    const { tunnel } = request
+    if (tunnel !== undefined) policy.tunnels.seen(tunnel)
     if (whitelist !== undefined && !(tunnel === undefined
       ? whitelisted(whitelist.current, whitelist.advice, request, reply, connection)
       : tunnelWhitelisted(whitelist.current, whitelist.advice, tunnel, request, reply))) return

@@ -3,7 +3,7 @@ import { createClientAddressResolver } from '../../src/access/client-address.js'
 import { parseAddress } from '../../src/access/ip-address.js'
 import type { Address } from '../../src/access/ip-address.js'
 import { compileIpRules } from '../../src/access/ip-rules.js'
-import { isLoopback, tunnelMarks, tunnelRule } from '../../src/access/tunnel-marks.js'
+import { isLoopback, NO_MARK, relayMark, tunnelMarks, tunnelRule } from '../../src/access/tunnel-marks.js'
 
 const list = (...entries: string[]) => compileIpRules(entries.map((entry) => ({ entry, source: entry })), 'list')
 const resolver = (trusted: string[], cfConnectingIp = false) => createClientAddressResolver(list(...trusted), { xRealIp: true, xForwardedFor: true, cfConnectingIp, forwarded: true })
@@ -82,4 +82,16 @@ t.test('names are matched in any case, a tunnel\'s mark wins over a relay header
   t.match(tunnelMarks(address('127.0.0.1'), raw('x-forwarded-for', 'TAILSCALE-USER-NAME', 'tailscale-funnel-request'), client), { tunnel: 'Tailscale Funnel', mark: 'Tailscale-Funnel-Request' }, 'by the order of the marks, not of the headers')
   t.equal(tunnelMarks(address('127.0.0.1'), raw('Host', 'Connection', 'Cookie', 'Cache-Control', 'Content-Type', 'TE', 'X-Requested-With', 'From', 'Ngrok', 'Tailscale', 'Forwarded-Ish', 'User-Agent', 'Accept'), client), undefined)
   t.match(tunnelMarks(address('127.0.0.1'), raw('Forwarded', 'Forwarded'), client), { tunnel: 'a proxy or tunnel', mark: 'Forwarded' }, 'repeated')
+})
+
+t.test('every header the resolver names a client by is a mark, so a request with no mark keeps its peer as client (the gate skips the resolver then)', async (t) => {
+  const r = createClientAddressResolver(list('127.0.0.1'), { xRealIp: true, xForwardedFor: true, cfConnectingIp: true, forwarded: true })
+  const peer = r.peer(address('127.0.0.1'))
+  const forwarded: Record<string, string> = { 'x-forwarded-for': '203.0.113.7', 'x-real-ip': '203.0.113.7', forwarded: 'for=203.0.113.7', 'cf-connecting-ip': '203.0.113.7' }
+  for (const [name, value] of Object.entries(forwarded)) {
+    t.equal(r.resolve(peer, { [name]: value }).ip, '203.0.113.7', `${name} names the client`)
+    for (const written of [name, name.toUpperCase()]) t.not(relayMark([written, value]), NO_MARK, `${written} is a mark`)
+  }
+  t.equal(relayMark(['Host', 'x', 'Cookie', 'y', 'Cache-Control', 'z']), NO_MARK)
+  t.equal(r.resolve(peer, { host: 'x', cookie: 'y' }), peer.direct, 'no mark, no forwarded client')
 })
