@@ -31,7 +31,7 @@ import { Fixtures } from './lib/fixtures.js'
 import { floodCheck } from './lib/flood.js'
 import { loginBurstCheck } from './lib/login-burst.js'
 import { headToHead } from './lib/head-to-head.js'
-import { chooseLoadGenerator, runLoad } from './lib/load.js'
+import { chooseLoadGenerator, runLoad, stopLoadWorkers } from './lib/load.js'
 import { ensureTools } from './setup.js'
 import { describeMachine, load as loadAverage } from './lib/machine.js'
 import { fetchOnce, precheck } from './lib/precheck.js'
@@ -360,6 +360,7 @@ async function main () {
       machine.loadAfter = loadAverage()
       write(markdown({ machine, plan, load, pinning, route: ROUTE, app }))
     } finally {
+      await stopLoadWorkers()
       if (!options.keep) rmSync(dir, { recursive: true, force: true })
     }
     return
@@ -372,10 +373,10 @@ async function main () {
   const all = [...Object.values(baselines), ...caseTargets]
 
   try {
-    for (const target of all) {
-      log(`starting ${target.name}`)
-      await startTarget(target, context)
-    }
+    // All at once: a start mostly waits (on its fixtures, on Node.js loading), and the servers are
+    // measured only once every one is up.
+    log(`starting ${all.map((t) => t.name).join(', ')}`)
+    await Promise.all(all.map((target) => startTarget(target, context)))
     if (baselines.http.reason !== undefined) throw new Error(`the bare Fastify baseline did not start: ${baselines.http.reason}`)
     for (const target of all) if (target.server !== undefined) target.rssStart = residentMb(target.server.proc.pid)
 
@@ -421,7 +422,7 @@ async function main () {
     machine.loadAfter = loadAverage()
     write(markdown({ machine, plan, load, pinning, route: ROUTE, throughput, control, startup, flood, burst, app }))
   } finally {
-    await Promise.all(all.map((t) => t.server?.proc.stop()))
+    await Promise.all([...all.map((t) => t.server?.proc.stop()), stopLoadWorkers()])
     if (!options.keep) rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -1,7 +1,8 @@
 // Compiles src/ to dist/ (`npm run build`), incrementally: TypeScript keeps what it learnt in
-// node_modules/.cache/, so a build with nothing changed takes a fraction of a full one (`npm start`
-// and `npm test` build first, and `npm install` has just built). Then every file of dist/ whose
-// source is gone is removed, so a deleted or renamed module never lingers in dist/.
+// node_modules/.cache/ (tsconfig.build.json), so a build with nothing changed takes a fraction of a
+// second (`npm start` and `npm test` build first, and `npm install` has just built). Then every
+// file of dist/ whose source is gone is removed, so a deleted or renamed module never lingers in
+// dist/.
 //
 //   node scripts/build.js
 import { spawnSync } from 'node:child_process'
@@ -56,7 +57,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const info = join(root, 'node_modules', '.cache', 'tavern-server', 'build.tsbuildinfo')
   if (!outputsComplete(dist, src)) rmSync(info, { force: true })
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  const { status } = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--incremental', '--tsBuildInfoFile', info], { stdio: 'inherit' })
+  // Build mode (-b): with no source newer than the record, tsc says so without loading the
+  // program (a quarter of a second instead of three). The record's place is in tsconfig.build.json.
+  const { status } = spawnSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
   if (status !== 0) process.exit(status ?? 1)
   prune(dist, src)
 }

@@ -35,9 +35,12 @@ async function streamWorker (spec, { cpu, onHolding } = {}) {
  */
 export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bin, route, log }) {
   const result = { nginx: nginxVersion(), rows: [], spec }
+  // The password hash is made while the app starts.
+  const making = fixtures.get(['passwordHash'])
+  making.catch(() => {})
   const upstream = await startServer({ script: UPSTREAM, args: ['--port', '0'], cwd: dir, cpu: pinning?.load, timeoutMs: START_TIMEOUT_MS })
   try {
-    const made = await fixtures.get(['passwordHash'])
+    const made = await making
     const headers = spec.headers()
     const where = (name) => ({ dir: join(dir, `app-${name}`), cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS })
     const targets = [
@@ -46,12 +49,13 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
       { key: 'nginx', name: `nginx (allow/deny + auth_basic + proxy_pass)${result.nginx === undefined ? '' : `, ${result.nginx}`}`, headers, checks: spec.checks, launch: () => startNginx({ ...where('nginx'), upstream: upstream.origin, allow: '127.0.0.1', user: 'bench', password: 'correct horse battery staple' }) }
     ]
     const expected = await fetchOnce(`${upstream.origin}${route}`)
-    for (const target of targets) {
+    // Started and checked all at once: each is measured only once every one is up.
+    await Promise.all(targets.map(async (target) => {
       target.route = route
       target.runs = []
       if (target.key === 'nginx' && result.nginx === undefined) {
         target.reason = 'nginx not installed (apt-get install nginx)'
-        continue
+        return
       }
       try {
         target.server = await target.launch()
@@ -60,7 +64,7 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
         target.reason = error.message
       }
       log(`${target.name}: ${target.reason === undefined ? 'answers like the app, measuring' : `not measured: ${target.reason}`}`)
-    }
+    }))
     const measurable = targets.filter((t) => t.reason === undefined)
     for (let round = 0; round < plan.rounds; round++) {
       for (const target of round % 2 === 0 ? measurable : [...measurable].reverse()) {
@@ -127,10 +131,16 @@ export async function measureApp (spec, { dir, fixtures, plan, pinning, load, bi
     let bare
     try {
       if (tavern.reason !== undefined) throw new Error(tavern.reason)
-      tavern.server = await startTavern({ ...where('tavern-streaming'), bin, config: spec.config(made, appOrigin) })
-      if (byKey.bare.reason === undefined) {
-        bare = await startServer({ script: PROXY_BASELINE, args: ['--port', '0', '--upstream', appOrigin], cwd: dir, cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS })
-      }
+      const starting = [
+        startTavern({ ...where('tavern-streaming'), bin, config: spec.config(made, appOrigin) }).then((server) => { tavern.server = server }),
+        byKey.bare.reason === undefined
+          ? startServer({ script: PROXY_BASELINE, args: ['--port', '0', '--upstream', appOrigin], cwd: dir, cpu: pinning?.server, timeoutMs: START_TIMEOUT_MS }).then((server) => { bare = server })
+          : undefined
+      ]
+      // Both settle before going on, so the finally below stops whichever did start.
+      const started = await Promise.allSettled(starting)
+      const failed = started.find((s) => s.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
       log(`streaming: ${events} events, directly, through the gate${bare === undefined ? '' : ' and through bare reply-from'}; ${rounds} round${rounds === 1 ? '' : 's'}`)
       const paths = [['direct', appOrigin, {}], ['gated', tavern.server.origin, headers], ...(bare === undefined ? [] : [['bare', bare.origin, headers]])]
       const runs = { direct: [], gated: [], bare: [] }

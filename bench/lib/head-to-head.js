@@ -64,7 +64,7 @@ export async function headToHead (reference, challenger, { load, plan, pinning, 
   const options = { load, connections: plan.connections, requests: plan.requests, cpu: pinning?.load }
   const rounds = []
   for (let round = 0; round < plan.rounds; round++) {
-    for (const target of pair) target.server = await target.launch()
+    await Promise.all(pair.map(async (target) => { target.server = await target.launch() }))
     try {
       if (plan.warmup > 0) await together(pair, { ...options, duration: plan.warmup })
       const [ref, ch] = await together(pair, { ...options, duration: plan.duration })

@@ -1,11 +1,12 @@
 /**
  * The load generator, in its own process on its own CPU: wrk when installed (a C client, far
- * lighter than the server it drives, so the server is the bottleneck), else autocannon.
+ * lighter than the server it drives, so the server is the bottleneck), else autocannon, in
+ * workers started once and given one load after another (two loads at once take two).
  */
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { cleanEnv, lastLine, runToEnd } from './processes.js'
+import { cleanEnv, lastLine, launch, runToEnd } from './processes.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const WRK_REPORT = join(HERE, 'wrk-report.lua')
@@ -21,6 +22,62 @@ export function chooseLoadGenerator (preference) {
   }
   const pkg = spawnSync(process.execPath, ['-p', 'require("autocannon/package.json").version'], { encoding: 'utf8', cwd: HERE })
   return { name: 'autocannon', version: pkg.stdout.trim() }
+}
+
+/** Started autocannon workers that are not running a load, by the CPU they are pinned to. */
+const idleWorkers = new Map()
+
+/** An autocannon worker on `cpu`: `measure(spec)` runs one load in it (one at a time). */
+function startWorker (cpu) {
+  const proc = launch(process.execPath, [AUTOCANNON_WORKER], { cpu, env: cleanEnv(), input: true })
+  // stdin gone (the worker died): its exit code and output say why, below.
+  proc.child.stdin.on('error', () => {})
+  const waiting = []
+  let partial = ''
+  proc.child.stdout.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop()
+    for (const line of lines) waiting.shift()?.resolve(line)
+  })
+  void proc.exited.then((code) => {
+    for (const { reject } of waiting.splice(0)) reject(new Error(`autocannon failed (${code}): ${lastLine(proc.err())}`))
+  })
+  return {
+    proc,
+    measure (spec) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject })
+        proc.child.stdin.write(`${JSON.stringify(spec)}\n`)
+      }).then((line) => {
+        const json = JSON.parse(line)
+        if (json.error !== undefined) throw new Error(`autocannon failed: ${json.error}`)
+        return json
+      })
+    }
+  }
+}
+
+/** One autocannon load in an idle worker on `cpu`, or in a new one when none is idle. */
+async function autocannonLoad (spec, cpu) {
+  const idle = idleWorkers.get(cpu) ?? []
+  idleWorkers.set(cpu, idle)
+  const worker = idle.pop() ?? startWorker(cpu)
+  try {
+    const result = await worker.measure(spec)
+    idle.push(worker)
+    return result
+  } catch (error) {
+    await worker.proc.stop()
+    throw error
+  }
+}
+
+/** Ends the autocannon workers (each finishes when its input does); the harness calls it last. */
+export async function stopLoadWorkers () {
+  const workers = [...idleWorkers.values()].flat()
+  idleWorkers.clear()
+  for (const worker of workers) worker.proc.child.stdin.end()
+  await Promise.all(workers.map((worker) => worker.proc.stop()))
 }
 
 function parseJsonLine (text) {
@@ -52,11 +109,8 @@ export async function runLoad (generator, { url, connections, duration, headers 
       errors: json.non2xx + json.socketErrors
     }
   } else {
-    const spec = { url, connections, duration, headers, ...(overallRate === undefined ? {} : { overallRate }), ...(requests === undefined ? {} : { amount: requests }) }
-    const env = cleanEnv(caPath === undefined ? {} : { NODE_EXTRA_CA_CERTS: caPath })
-    const run = await runToEnd(process.execPath, [AUTOCANNON_WORKER, JSON.stringify(spec)], { cpu, env })
-    const json = parseJsonLine(run.out)
-    if (run.code !== 0 || json === undefined) throw new Error(`autocannon failed (${run.code}): ${lastLine(run.err)}`)
+    const spec = { url, connections, duration, headers, caPath, ...(overallRate === undefined ? {} : { overallRate }), ...(requests === undefined ? {} : { amount: requests }) }
+    const json = await autocannonLoad(spec, cpu)
     result = { ...json, errors: json.non2xx + json.socketErrors }
   }
   return result

@@ -34,7 +34,8 @@ process.on('exit', () => {
 })
 
 /**
- * Starts `command args` (on `cpu` when given) and keeps the tail of its output.
+ * Starts `command args` (on `cpu` when given) and keeps the tail of its output. `input` is the
+ * text of its standard input, or `true` to keep that open for writing (`child.stdin`).
  * @returns {{ child, pid, out(): string, err(): string, exited: Promise<number|null>, startedAt: number }}
  */
 export function launch (command, args, { cwd, env, cpu, input } = {}) {
@@ -50,7 +51,7 @@ export function launch (command, args, { cwd, env, cpu, input } = {}) {
     for (const listener of listeners) listener(out)
   })
   child.stderr.setEncoding('utf8').on('data', (chunk) => { err = (err + chunk).slice(-OUTPUT_TAIL) })
-  if (input !== undefined) child.stdin.end(input)
+  if (typeof input === 'string') child.stdin.end(input)
   const exited = new Promise((resolve) => {
     child.on('error', (error) => { err += `${error.message}\n` })
     child.on('close', (code, signal) => {

@@ -99,7 +99,11 @@ export async function freePort (): Promise<number> {
   return port
 }
 
-/** SillyTavern's own default config.yaml with browser launch off and the given keys merged in. */
+/**
+ * SillyTavern's own default config.yaml with browser launch off, no Docker host names on its
+ * whitelist (it takes this machine for a container and would look them up in DNS, off this
+ * computer), and the given keys merged in.
+ */
 export function sillyTavernConfig (home: string, overrides: Record<string, unknown>): string {
   const config = load(readFileSync(join(appDir(home), 'default', 'config.yaml'), 'utf8')) as Record<string, unknown>
   const merge = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
@@ -112,7 +116,7 @@ export function sillyTavernConfig (home: string, overrides: Record<string, unkno
       }
     }
   }
-  merge(config, { browserLaunch: { enabled: false }, ...overrides })
+  merge(config, { browserLaunch: { enabled: false }, whitelistDockerHosts: false, ...overrides })
   return dump(config)
 }
 

@@ -99,10 +99,14 @@ t.test('a signal sent the moment the address is printed is handled, never Node\'
   // Whoever reads "Go to:" may signal at once (a service manager's reload, a script's stop). The
   // handlers used to go in a few steps after the banner, and about one such signal in four killed
   // the server outright; a dozen starts make that visible. Without the test runner's recording,
-  // whose own signal handlers would hide it.
-  for (let i = 0; i < 12; i++) {
+  // whose own signal handlers would hide it. Four servers start at once, each in a folder of its
+  // own, and each gets its signal the moment it prints its address, as when they start alone
+  // (starting beside others, a server only takes longer between its banner and its handlers).
+  const starts = Array.from({ length: 12 }, (_, i) => `start-${i + 1}`)
+  const dir = t.testdir(Object.fromEntries(starts.map((name) => [name, {}])))
+  const once = async (i: number): Promise<void> => {
     const signal = i % 2 === 0 ? 'SIGHUP' : 'SIGTERM'
-    const cli = await startCli(['--port', '0'], { cwd: t.testdir({}), prefix: WITHOUT_TEST_RUNNER })
+    const cli = await startCli(['--port', '0'], { cwd: join(dir, starts[i] as string), prefix: WITHOUT_TEST_RUNNER })
     cli.child.kill(signal)
     if (signal === 'SIGHUP') {
       await cli.waitFor(/SIGHUP received: reloading\.\n/)
@@ -111,6 +115,7 @@ t.test('a signal sent the moment the address is printed is handled, never Node\'
     }
     t.equal(await cli.exited, 0, `start ${i + 1}: ${signal}, then a clean stop`)
   }
+  for (let i = 0; i < starts.length; i += 4) await Promise.all([i, i + 1, i + 2, i + 3].map(once))
 })
 
 t.test('bad input at start-up: each a clear message, exit code and no stack trace', async (t) => {
@@ -123,12 +128,15 @@ t.test('bad input at start-up: each a clear message, exit code and no stack trac
     { name: 'missing --configPath', args: ['--configPath', 'nowhere.yaml'], code: 1, err: /The config file .*nowhere\.yaml does not exist/ },
     { name: 'unknown flag', args: ['--lisen'], code: 2, err: /unknown option '--lisen'/ }
   ]
-  for (const c of cases) {
-    const result = await runToExit(c.args ?? ['--port', '0'], { cwd: t.testdir(c.files ?? {}), ...(c.env === undefined ? {} : { env: c.env }) })
+  // All at once, each in a folder of its own: they are separate runs of the command.
+  const dir = t.testdir(Object.fromEntries(cases.map((c, i) => [`case-${i}`, c.files ?? {}])))
+  const results = await Promise.all(cases.map((c, i) => runToExit(c.args ?? ['--port', '0'], { cwd: join(dir, `case-${i}`), ...(c.env === undefined ? {} : { env: c.env }) })))
+  cases.forEach((c, i) => {
+    const result = results[i] as Awaited<ReturnType<typeof runToExit>>
     t.equal(result.code, c.code, `${c.name}: exit ${c.code}`)
     t.match(result.err, c.err, `${c.name}: message`)
     t.notMatch(result.err, /\n\s+at /, `${c.name}: no stack trace`)
-  }
+  })
 })
 
 t.test('node server.js works from the checkout', async (t) => {

@@ -334,12 +334,15 @@ t.test('504 when the app does not start answering in time; a stream that keeps s
       }
     }, 400)
   })
-  const slow = await request(`${origin}/hang`, { headers: { authorization: ALICE, accept: 'text/html' } })
+  // Both at once: each waits on its own timers.
+  const [slow, stream] = await Promise.all([
+    request(`${origin}/hang`, { headers: { authorization: ALICE, accept: 'text/html' } }),
+    request(`${origin}/slow-stream`, { headers: { authorization: ALICE } })
+  ])
   t.equal(slow.status, 504)
   t.match(slow.body, 'did not start answering within 1 seconds')
   await upstream.hangClosed
   t.match(err(), 'answered 504 Gateway Timeout (app.responseTimeoutSeconds in')
-  const stream = await request(`${origin}/slow-stream`, { headers: { authorization: ALICE } })
   t.equal(stream.body, 'data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\n', '2 seconds of stream, past the 1-second limit')
 })
 

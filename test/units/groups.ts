@@ -43,7 +43,32 @@ export function unitFiles (dir = TEST): string[] {
 
 /** Runs the files of one group (called at the top level of test/units/<group>.test.ts). */
 export async function runGroup (group: string): Promise<void> {
-  for (const path of unitFiles().filter((file) => groupOf(file) === group)) {
-    await import(pathToFileURL(join(TEST, path)).href)
-  }
+  await runFiles(unitFiles().filter((file) => groupOf(file) === group))
+}
+
+/**
+ * Integration test files that run in groups too, each group in one process,
+ * test/units/<group>.test.ts: each file takes a few seconds, and a process of its own cost about a
+ * CPU-second more (the same runner's loaders, tap and coverage recorder). Two groups of about ten
+ * seconds, so that neither comes near the runner's limit on a busy machine. package.json's
+ * tap.exclude keeps these files from running by themselves too (core.test.ts checks that it names
+ * exactly these); each still runs alone: `npx tap test/integration/console.test.ts`. The files that
+ * start browsers or take longer keep a process each, so the two jobs share them out.
+ */
+export const INTEGRATION_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  'integration-1': ['accounts-crash', 'accounts-writers', 'console', 'data-lock', 'environment-only', 'host-header'],
+  'integration-2': ['invocation', 'lazy-loading', 'reload', 'request-bodies', 'tick-shape', 'tunnels']
+}
+
+/** The pattern of package.json's tap.exclude that leaves the files of INTEGRATION_GROUPS to their groups. */
+export const INTEGRATION_EXCLUDE = `test/integration/@(${Object.values(INTEGRATION_GROUPS).flat().join('|')}).test.ts`
+
+/** Runs the files of one of INTEGRATION_GROUPS (called at the top level of test/units/<group>.test.ts). */
+export async function runIntegrationGroup (group: string): Promise<void> {
+  await runFiles((INTEGRATION_GROUPS[group] ?? []).map((name) => `integration/${name}.test.ts`))
+}
+
+/** Imports test files (paths under test/) one after the other: their tests become this process's. */
+async function runFiles (paths: readonly string[]): Promise<void> {
+  for (const path of paths) await import(pathToFileURL(join(TEST, path)).href)
 }

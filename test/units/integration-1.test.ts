@@ -1,0 +1,4 @@
+/** The integration test files of group 'integration-1' (INTEGRATION_GROUPS in groups.ts), in one process. */
+import { runIntegrationGroup } from './groups.js'
+
+await runIntegrationGroup('integration-1')
