@@ -177,9 +177,10 @@ function cleanEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 t.test('with CI=true and a file timing out in real tap, the count is still right', async (t) => {
   const dir = t.testdir({
-    // One file at a time (fine, then hangs), and long enough for the file that finishes to finish
-    // on a machine busy with the rest of the suite; the other never does.
-    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 6, jobs: 1, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
+    // Both files at once, and long enough for the file that finishes to finish on a machine busy
+    // with the rest of the suite (a starting test process took over 6 s at a load average of 12);
+    // the other never does, and is killed when its time is up.
+    'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 15, jobs: 2, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
     node_modules: t.fixture('symlink', NODE_MODULES),
     test: {
       'fine.test.js': "import t from 'tap'\nt.test('two', async (t) => { t.ok(1); t.ok(1) })\nt.ok(true)\n",
