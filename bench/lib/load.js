@@ -34,18 +34,21 @@ function startWorker (cpu) {
   proc.child.stdin.on('error', () => {})
   const waiting = []
   let partial = ''
+  let ended
   proc.child.stdout.on('data', (chunk) => {
     const lines = (partial + chunk).split('\n')
     partial = lines.pop()
     for (const line of lines) waiting.shift()?.resolve(line)
   })
   void proc.exited.then((code) => {
-    for (const { reject } of waiting.splice(0)) reject(new Error(`autocannon failed (${code}): ${lastLine(proc.err())}`))
+    ended = new Error(`autocannon failed (${code}): ${lastLine(proc.err())}`)
+    for (const { reject } of waiting.splice(0)) reject(ended)
   })
   return {
     proc,
     measure (spec) {
       return new Promise((resolve, reject) => {
+        if (ended !== undefined) return reject(ended)
         waiting.push({ resolve, reject })
         proc.child.stdin.write(`${JSON.stringify(spec)}\n`)
       }).then((line) => {
