@@ -134,6 +134,11 @@ async function launch (home: string, configPath: string, dataRoot: string, log?:
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(TAVERN|SILLYTAVERN)_/.test(k)) env[k] = v
   }
+  // SillyTavern asks git for its revision, and its front end's compile cache is named for it. Its
+  // folder is inside this checkout, so git answered with the checkout's commit: every commit made
+  // the warmed cache stale, and each start compiled the front end again (a minute of CPU). git
+  // looks no further up than the install.
+  env.GIT_CEILING_DIRECTORIES = home
   // No coverage recording or test loader in SillyTavern's process (nodePrefix: else the runner
   // would put its process recorder back).
   const command = [...nodePrefix(false), ...prefix, process.execPath, 'server.js', '--port', String(port), '--configPath', configPath, '--dataRoot', dataRoot]
