@@ -177,14 +177,16 @@ function cleanEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 t.test('with CI=true and a file timing out in real tap, the count is still right', async (t) => {
   const dir = t.testdir({
-    // Both files at once, and long enough for the file that finishes to finish on a machine busy
-    // with the rest of the suite (a starting test process took over 6 s at a load average of 12);
-    // the other never does, and is killed when its time is up.
+    // Both files at once. The runner's limit is long enough for the file that finishes to finish
+    // on a machine busy with the rest of the suite (a starting test process took over 6 s at a
+    // load average of 12). The other never finishes: it sets its own limit, shorter, the way the
+    // runner's limit reaches every file (the runner hands it to the file's root test), so it
+    // times out in seconds instead of waiting out the 15.
     'package.json': JSON.stringify({ type: 'module', tap: { include: ['test/*.test.js'], timeout: 15, jobs: 2, 'disable-coverage': true, reporter: 'terse', typecheck: false } }),
     node_modules: t.fixture('symlink', NODE_MODULES),
     test: {
       'fine.test.js': "import t from 'tap'\nt.test('two', async (t) => { t.ok(1); t.ok(1) })\nt.ok(true)\n",
-      'hangs.test.js': "import t from 'tap'\nt.test('waits forever', async (t) => { t.ok(1); await new Promise(() => setInterval(() => {}, 1000)) })\n"
+      'hangs.test.js': "import t from 'tap'\nt.setTimeout(3000)\nt.test('waits forever', async (t) => { t.ok(1); await new Promise(() => setInterval(() => {}, 1000)) })\n"
     }
   })
   const tap = await run(process.execPath, [TAP_BIN], dir, cleanEnv({ CI: 'true' }))
