@@ -11,6 +11,7 @@ import { commandLine } from '../invocation.js'
 import { BoundedMap } from '../log/bounded.js'
 import { FairQueue } from './fair-queue.js'
 import { looksHashed, parseHash, sameText, verifyHash } from './password-hash.js'
+import { SharedChecks } from './shared-checks.js'
 import type { ScryptHash } from './password-hash.js'
 
 export interface Credentials {
@@ -43,7 +44,7 @@ export class BasicAuthChecker {
   readonly #secret = randomBytes(32).toString('base64')
   readonly #known = new BoundedMap<string, string>(REMEMBERED)
   /** Checks under way, by header key: a browser opening many connections at once pays for one. */
-  readonly #pending = new Map<string, Promise<boolean>>()
+  readonly #pending = new SharedChecks<boolean>()
   #username = ''
   #plain: string | undefined
   #hash: ScryptHash | undefined
@@ -97,7 +98,7 @@ export class BasicAuthChecker {
 
   /** The check under way of the header of this key, if any (verify() would join it). */
   pending (key: string): Promise<boolean> | undefined {
-    return this.#pending.get(key)
+    return this.#pending.joined(key)
   }
 
   /**
@@ -105,11 +106,7 @@ export class BasicAuthChecker {
    * rejects with VerifierBusy when too many wait. `lane`: the client's network (see FairQueue).
    */
   verify (key: string, user: string, password: string, lane = SERVER_LANE): Promise<boolean> {
-    const pending = this.#pending.get(key)
-    if (pending !== undefined) return pending
-    const check = this.#check(key, user, password, lane).finally(() => this.#pending.delete(key))
-    this.#pending.set(key, check)
-    return check
+    return this.#pending.run(key, () => this.#check(key, user, password, lane))
   }
 
   async #check (key: string, user: string, password: string, lane: string): Promise<boolean> {

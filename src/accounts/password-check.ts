@@ -7,6 +7,7 @@
  */
 import { hash, randomBytes } from 'node:crypto'
 import { hashPassword, parseHash, verifyHash } from '../access/password-hash.js'
+import { SharedChecks } from '../access/shared-checks.js'
 import type { ScryptHash } from '../access/password-hash.js'
 import type { Account } from './account-file.js'
 
@@ -41,7 +42,7 @@ export class PasswordCheck {
   /** Random per process, for the keys of checks under way (never the password itself). */
   readonly #secret = randomBytes(32).toString('base64')
   /** Checks under way, by key: the same login sent several times at once is one check. */
-  readonly #pending = new Map<string, Promise<LoginCheck>>()
+  readonly #pending = new SharedChecks<LoginCheck>()
 
   constructor (private readonly options: CheckOptions) {
     this.#dummy = { logN: options.logN, r: 8, p: 1, salt: randomBytes(16), hash: randomBytes(32) }
@@ -53,17 +54,12 @@ export class PasswordCheck {
    * @param lane the client's network, to wait in (see FairQueue)
    */
   check (handle: string, password: string, lane?: string): Promise<LoginCheck> {
-    const key = this.#keyOf(handle, password)
-    const pending = this.#pending.get(key)
-    if (pending !== undefined) return pending
-    const check = this.#check(handle, password, lane).finally(() => this.#pending.delete(key))
-    this.#pending.set(key, check)
-    return check
+    return this.#pending.run(this.#keyOf(handle, password), () => this.#check(handle, password, lane))
   }
 
   /** The check under way of this handle and password, if any (check() would join it). */
   pending (handle: string, password: string): Promise<LoginCheck> | undefined {
-    return this.#pending.get(this.#keyOf(handle, password))
+    return this.#pending.joined(this.#keyOf(handle, password))
   }
 
   #keyOf (handle: string, password: string): string {

@@ -20,7 +20,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import type { Logger } from '../log/console.js'
 import { errorPage } from './error-page.js'
-import { ownHeaders } from './own-headers.js'
+import { ownHeaders, rawOwnHeaders } from './own-headers.js'
 import type { OwnHeaders } from './own-headers.js'
 import { isReserved } from './reserved-paths.js'
 import type { SecurityPolicy } from './security-policy.js'
@@ -69,7 +69,7 @@ class Proxy {
     this.client = new UpstreamClient(this.#upstream.origin, { responseTimeoutMs: timeoutMs })
     this.#maxBodyBytes = app.maxBodyMB * 1024 * 1024
     this.#tooLarge = `Payload Too Large: tavern-server forwards request bodies of up to ${app.maxBodyMB} MB to the app (app.maxBodyMB).`
-    this.#tunnel = { upstream: this.#upstream, health: this.#health, timeoutMs }
+    this.#tunnel = { upstream: this.#upstream, health: this.#health, timeoutMs, ownHeaders: rawOwnHeaders(config.ssl) }
     this.#own = ownHeaders(config.ssl)
     this.#from = {
       // One retry, for a request without a body, when a kept-alive connection the app had closed

@@ -13,6 +13,7 @@
  * error it throws: Fastify's error handling keeps them.
  */
 import { createHash } from 'node:crypto'
+import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/config.js'
@@ -38,16 +39,36 @@ export type OwnHeaders = (request: FastifyRequest, reply: FastifyReply) => void
  * @example const own = ownHeaders(config.ssl); own(request, reply.code(403))
  */
 export function ownHeaders (ssl: Pick<Config['ssl'], 'enabled' | 'hstsMaxAgeSeconds'>): OwnHeaders {
-  if (!ssl.enabled || ssl.hstsMaxAgeSeconds === 0) {
+  const hsts = hstsValue(ssl)
+  if (hsts === undefined) {
     return (_request, reply) => {
       if (!reply.hasHeader('content-security-policy')) reply.headers(OWN_HEADERS)
     }
   }
-  const hsts = `max-age=${ssl.hstsMaxAgeSeconds}`
   return (request, reply) => {
     if (!reply.hasHeader('content-security-policy')) reply.headers(OWN_HEADERS)
     if ((request.raw.socket as TLSSocket).encrypted === true) reply.header('strict-transport-security', hsts)
   }
+}
+
+/** The Strict-Transport-Security value, or undefined where it is never sent (see ownHeaders). */
+function hstsValue (ssl: Pick<Config['ssl'], 'enabled' | 'hstsMaxAgeSeconds'>): string | undefined {
+  return !ssl.enabled || ssl.hstsMaxAgeSeconds === 0 ? undefined : `max-age=${ssl.hstsMaxAgeSeconds}`
+}
+
+/** The headers for an answer written on a connection outside Fastify's reply, by its socket. */
+export type RawOwnHeaders = (socket: Socket) => Readonly<Record<string, string>>
+
+/**
+ * The headers for an answer written straight on the connection, outside a Fastify reply (the
+ * tunnel's 502 and 504 to an upgrade): the same as ownHeaders sends, HSTS included over TLS.
+ * @example res.writeHead(502, { ...rawOwnHeaders(config.ssl)(res.socket), 'content-type': 'text/plain' })
+ */
+export function rawOwnHeaders (ssl: Pick<Config['ssl'], 'enabled' | 'hstsMaxAgeSeconds'>): RawOwnHeaders {
+  const hsts = hstsValue(ssl)
+  if (hsts === undefined) return () => OWN_HEADERS
+  const withHsts = { ...OWN_HEADERS, 'strict-transport-security': hsts }
+  return (socket) => (socket as TLSSocket).encrypted === true ? withHsts : OWN_HEADERS
 }
 
 /**

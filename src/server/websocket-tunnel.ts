@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { errorPage } from './error-page.js'
-import { OWN_HEADERS } from './own-headers.js'
+import type { RawOwnHeaders } from './own-headers.js'
 import { answerHeaders } from './upstream-headers.js'
 import type { UpstreamHealth } from './upstream-health.js'
 
@@ -59,12 +59,14 @@ export interface TunnelOptions {
   health: UpstreamHealth
   /** How long the app may take to answer the upgrade. */
   timeoutMs: number
+  /** The security headers of our own answers (HSTS over TLS where configured). */
+  ownHeaders: RawOwnHeaders
 }
 
 /** Answers the upgrade with tavern-server's own page (the socket closes after it). */
-function answer (res: ServerResponse, status: number, message: string): void {
+function answer (res: ServerResponse, own: RawOwnHeaders, status: number, message: string): void {
   const page = errorPage(res.req.headers.accept, status, message)
-  res.writeHead(status, { ...OWN_HEADERS, 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
+  res.writeHead(status, { ...own(res.req.socket), 'content-type': page.type, 'content-length': Buffer.byteLength(page.body), 'cache-control': 'no-store' })
   res.end(page.body)
 }
 
@@ -97,7 +99,7 @@ export function tunnel (options: TunnelOptions, req: IncomingMessage, res: Serve
   const fail = (status: number, message: string): void => {
     settle()
     app.destroy()
-    answer(res, status, message)
+    answer(res, options.ownHeaders, status, message)
   }
   const timer = setTimeout(() => { fail(504, health.timedOut()) }, options.timeoutMs)
   const leave = (): void => {

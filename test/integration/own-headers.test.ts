@@ -3,7 +3,10 @@
  * /healthz and 404s carry them (HSTS only over TLS, and only when configured); the app's answers
  * and the static folder's carry none of them. The pages still work in Chromium under their policy.
  */
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import t from 'tap'
 import type { Test } from 'tap'
 import { chromium } from 'playwright-core'
@@ -86,6 +89,15 @@ t.test('over TLS with ssl.hstsMaxAgeSeconds, own answers carry HSTS and the app\
   t.equal(health.headers['strict-transport-security'], 'max-age=31536000')
   ours(t, health, 'health over TLS')
   none(t, await httpsGet(`${cli.url}echo`, { ca: ca.cert }), 'a proxied answer over TLS')
+  // Our answer to a WebSocket upgrade when the app is down is written outside Fastify's reply.
+  await upstream.close()
+  const upgrade = httpsRequest(`${cli.url}socket`, { ca: ca.cert, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } })
+  upgrade.end()
+  const [refused] = await once(upgrade, 'response') as [IncomingMessage]
+  refused.resume()
+  t.equal(refused.statusCode, 502)
+  t.equal(refused.headers['strict-transport-security'], 'max-age=31536000', 'a WebSocket to the app that is down: HSTS on our 502')
+  ours(t, refused, 'a WebSocket to the app that is down')
 })
 
 t.test('in Chromium the pages work under their policy: styled, nothing refused, the forms submit', { skip: noBrowser }, async (t) => {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import t from 'tap'
 import { escapeHtml } from '../../src/server/home-page.js'
 import { testApp } from '../helpers/app.js'
@@ -38,6 +39,17 @@ t.test('our routes outside the account pages carry our security headers, with or
       for (const [name, value] of Object.entries(OWN_HEADERS)) t.equal(response.headers[name], value, `${method} ${url} with ${JSON.stringify(config)}: ${name}`)
     }
   }
+})
+
+t.test('answers written outside a reply (a WebSocket\'s 502 and 504) get the same headers: HSTS only over TLS, and only when configured', async (t) => {
+  const { rawOwnHeaders, OWN_HEADERS } = await import('../../src/server/own-headers.js')
+  const plain = {} as Socket
+  const tls = { encrypted: true } as unknown as Socket
+  const hsts = { ...OWN_HEADERS, 'strict-transport-security': 'max-age=600' }
+  t.same(rawOwnHeaders({ enabled: true, hstsMaxAgeSeconds: 600 })(tls), hsts)
+  t.same(rawOwnHeaders({ enabled: true, hstsMaxAgeSeconds: 600 })(plain), OWN_HEADERS, 'never over plain HTTP (RFC 6797 section 7.2)')
+  t.same(rawOwnHeaders({ enabled: true, hstsMaxAgeSeconds: 0 })(tls), OWN_HEADERS, 'hstsMaxAgeSeconds 0: none')
+  t.same(rawOwnHeaders({ enabled: false, hstsMaxAgeSeconds: 600 })(tls), OWN_HEADERS, 'no TLS configured: none')
 })
 
 t.test('server errors reach the console; client errors do not', async (t) => {
