@@ -1,9 +1,10 @@
 /**
  * Logged-in users while many log in at once. A client with a session cookie sends a steady
  * trickle of requests and times each one, first alone, then while another process sends a burst
- * of logins all at once (right passwords, so each one costs a scrypt). If password checks
- * blocked the event loop, or queued the requests of people already logged in behind them, their
- * p99 would show it.
+ * of logins all at once, all of one account with its right password. The server checks the same
+ * credentials sent at once only once (one scrypt), and then answers every login with a session of
+ * its own: 200 sessions made and 200 answers written at the same moment. If that held the event
+ * loop, or queued the requests of people already logged in behind it, their p99 would show it.
  */
 import { fileURLToPath } from 'node:url'
 import { runLoad } from './load.js'
@@ -24,7 +25,8 @@ export async function loginBurstCheck (target, { plan, pinning, route, burst, pa
     logins,
     method: `The logged-in client (autocannon, ${PROBE.connections} connections, ${PROBE.overallRate} requests/s in all, ` +
       `the session cookie of "${burst.on}") runs ${plan.flood} s alone, then while another process sends ${logins} logins at once ` +
-      `(each on its own connection, with the right password of another account, so each costs a scrypt at the server's cost, 2^15).`,
+      `(each on its own connection, all of another account with its right password: the server checks the same credentials sent at once ` +
+      `once, a scrypt at its cost, 2^15, and then starts a session for each login).`,
     rows: []
   }
   if (target === undefined || target.reason !== undefined) {
