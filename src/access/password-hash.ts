@@ -3,12 +3,10 @@
  *
  *   $scrypt$ln=15,r=8,p=1$<salt, base64>$<hash, base64>
  *
- * `ln` is log2 of scrypt's cost N. Hashing runs in threads of the lowest priority
- * (scrypt-threads.ts), so a guess never blocks the event loop nor takes a core from serving, and
- * comparisons are constant-time.
+ * `ln` is log2 of scrypt's cost N. Verification is asynchronous (libuv's thread pool), so a
+ * guess never blocks the event loop, and comparisons are constant-time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { ScryptThreads } from './scrypt-threads.js'
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 
 export const HASH_PREFIX = '$scrypt$'
 const DEFAULT_LOG_N = 15
@@ -43,13 +41,16 @@ export function parseHash (text: string): ScryptHash | undefined {
   return { logN, r, p, salt, hash }
 }
 
-/** The process's hashing threads, started at the first hash. */
-const threads = new ScryptThreads()
-
 function derive (password: string, params: Omit<ScryptHash, 'hash'>, length: number): Promise<Buffer> {
   const N = 2 ** params.logN
-  // NFC: the same password typed on two keyboards is the same password.
-  return threads.derive({ password: password.normalize('NFC'), salt: params.salt, length, N, r: params.r, p: params.p, maxmem: 256 * N * params.r })
+  return new Promise((resolve, reject) => {
+    // NFC: the same password typed on two keyboards is the same password.
+    scrypt(password.normalize('NFC'), params.salt, length, { N, r: params.r, p: params.p, maxmem: 256 * N * params.r }, (error, key) => {
+      /* c8 ignore next -- parameters are checked before; scrypt fails only without memory */
+      if (error !== null) reject(error)
+      else resolve(key)
+    })
+  })
 }
 
 /**
