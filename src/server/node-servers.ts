@@ -6,6 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { CONNECT_REFUSED } from './client-errors.js'
+import { NewConnections } from './new-connections.js'
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -40,6 +41,8 @@ export function sendContinue (response: ServerResponse): void {
 export class ServerSet {
   readonly servers: Server[] = []
   #handler: RequestHandler | undefined
+  /** One event loop, so one budget of first requests per turn for every server of the set. */
+  readonly newConnections = new NewConnections()
 
   /**
    * @param create makes one server (http or https) for the handler.
@@ -56,17 +59,22 @@ export class ServerSet {
   }
 
   #make (handler: RequestHandler): Server {
-    const server = this.create(handler)
+    const paced: RequestHandler = (request, response) => {
+      this.newConnections.admit(request.socket)
+      handler(request, response)
+    }
+    const server = this.create(paced)
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
     // Set, not left to Node's default (1000 lines, not the 2000 its documentation says), so that
     // headersCut knows where Node stops.
     server.maxHeadersCount = MAX_HEADER_LINES + 1
     this.prepare(server)
+    this.newConnections.watch(server)
     // Without a listener Node answers `Expect: 100-continue` with `100 Continue` before any
     // check has run; with one it leaves that to us (sendContinue, once the gate has admitted).
     server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
       awaitingContinue.add(response)
-      handler(request, response)
+      paced(request, response)
     })
     // Node drops a CONNECT request without a word when nobody listens for it: it goes to the
     // client-error handler instead, to be answered and logged (client-errors.ts).

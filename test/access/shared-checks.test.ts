@@ -1,5 +1,6 @@
 import t from 'tap'
 import { SharedChecks } from '../../src/access/shared-checks.js'
+import { countTurns } from '../helpers/turns.js'
 
 /** A promise settled from outside. */
 function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (error: Error) => void } {
@@ -40,20 +41,12 @@ t.test('a check that fails fails for every caller, and is forgotten', async (t) 
 t.test('the callers that joined resume one per turn of the event loop, so other sockets are read in between', async (t) => {
   const checks = new SharedChecks<number>()
   const work = deferred<number>()
-  // A turn counter: one immediate per turn of the loop, as long as the test runs.
-  let turn = 0
-  let counting = true
-  const count = (): void => {
-    turn++
-    if (counting) setImmediate(count)
-  }
-  setImmediate(count)
+  const turn = countTurns(t)
   const resumedAt: number[] = []
-  const first = checks.run('k', () => work.promise).then(() => resumedAt.push(turn))
-  const joiners = Array.from({ length: 20 }, () => checks.run('k', () => work.promise).then(() => resumedAt.push(turn)))
+  const first = checks.run('k', () => work.promise).then(() => resumedAt.push(turn()))
+  const joiners = Array.from({ length: 20 }, () => checks.run('k', () => work.promise).then(() => resumedAt.push(turn())))
   work.resolve(1)
   await Promise.all([first, ...joiners])
-  counting = false
   t.equal(resumedAt.length, 21)
   t.equal(new Set(resumedAt).size, 21, `each in a turn of its own (turns: ${resumedAt.join(', ')})`)
   t.same(resumedAt, [...resumedAt].sort((a, b) => a - b), 'in the order they joined')
